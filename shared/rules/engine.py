@@ -1,0 +1,882 @@
+"""The partner state machine: recorded facts + an explicit date -> new document + outbound events.
+
+Every function here is pure: it takes the partner document (shared.rules.state) and returns a new
+one with the events the change announces. Applying the same fact twice changes nothing and
+announces nothing (facts are keyed by their natural key and ordered by (date, eventId), so order
+and duplicates do not matter); event ids are derived from their cause, so a re-publication can be
+dropped downstream.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from . import calendar as cal
+from .policy import DEFAULT_POLICY, LEGACY_FEES, SOLUTIONS_PARTNER_FEES, Policy
+from .rulebook import AREAS, AZURE_AREAS, PROGRAM_LAUNCH, normalize_certification, rulebook_for
+from .scoring import AreaScore, Measurement, score_area
+from .state import (
+    State,
+    active_designations,
+    designation_held,
+    is_legacy_partner,
+    legacy_level,
+    new_state,
+)
+
+LAUNCH = PROGRAM_LAUNCH.isoformat()
+LEGACY_LAST_DAY = "2022-09-30"
+MAX_DUE_STEPS = 500  # bound of one catch-up run (about 80 years of yearly work for one partner)
+
+Event = tuple[str, dict[str, Any]]
+
+
+class RuleRejected(ValueError):
+    """A well-formed request that the program's rules refuse; `field` names the input at fault."""
+
+    def __init__(self, field: str, reason: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.reason, self.message = field, reason, message
+
+
+def event_id(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def fmt(points: Fraction) -> str:
+    """Round only for display: two decimals, half up."""
+    scaled = (points * 100).numerator * 2 // (points * 100).denominator
+    cents = (scaled + 1) // 2
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _d(s: str) -> date:
+    return date.fromisoformat(s)
+
+
+def _plus(day: str, n: int) -> str:
+    return (_d(day) + cal.days(n)).isoformat()
+
+
+class _Change:
+    """Collects the events and audit decisions of one operation."""
+
+    def __init__(self, state: State):
+        self.state = state
+        self.events: list[Event] = []
+
+    def emit(self, detail_type: str, effective_on: str, key: tuple[str, ...], **fields: Any) -> None:
+        pid = self.state["partnerId"]
+        self.events.append(
+            (
+                detail_type,
+                {
+                    "eventId": event_id(pid, detail_type, *key),
+                    "partnerId": pid,
+                    "effectiveOn": effective_on,
+                    **fields,
+                },
+            )
+        )
+
+    def decide(self, on: str, rule: str, outcome: str, **facts: Any) -> None:
+        self.state["decisions"].append({"on": on, "rule": rule, "outcome": outcome, **facts})
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring from the document
+# --------------------------------------------------------------------------------------------
+
+
+def measurements_of(state: State, area: str, on: str | None = None) -> list[Measurement]:
+    out = []
+    for key, (measured_on, value, _eid) in state["measurements"].get(area, {}).items():
+        if on is not None and measured_on > on:
+            continue
+        metric, assoc, segment = key.split("|")
+        out.append(Measurement(metric, Fraction(value), assoc or None, segment or None))
+    return out
+
+
+def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
+    roster: dict[str, set[str]] = {}
+    for key, (cert_on, _eid, held, _name) in state["roster"].items():
+        if not held or (on is not None and cert_on > on):
+            continue
+        person, cert = key.split("|", 1)
+        roster.setdefault(cert, set()).add(person)
+    return roster
+
+
+def track_of(state: State, area: str) -> str | None:
+    t = state["tracks"].get(area)
+    return t[1] if t else None
+
+
+def evaluate(state: State, area: str, on: str, roster: dict[str, set[str]] | None = None) -> AreaScore:
+    book = rulebook_for(_d(on))
+    return score_area(
+        book,
+        area,
+        measurements_of(state, area, on),
+        roster_of(state, on) if roster is None else roster,
+        track_of(state, area),
+    )
+
+
+def score_detail(score: AreaScore) -> dict[str, Any]:
+    book = score.rulebook
+    return {
+        "solutionArea": score.area,
+        "track": score.track,
+        "rulebookVersion": book.version,
+        "total": fmt(score.points()),
+        "qualified": score.qualified,
+        "metrics": [
+            {
+                "metric": m.metric,
+                "category": m.category,
+                "points": fmt(book.to_fraction(m.points)),
+                "maxPoints": fmt(book.to_fraction(m.max_points)),
+                "units": m.units,
+            }
+            for m in score.metrics
+        ],
+    }
+
+
+def _record_score(ch: _Change, area: str, on: str, cause: str) -> None:
+    """Evaluate an area after a fact changed, keep it in the score history, announce it."""
+    history = ch.state["scoreHistory"].setdefault(area, [])
+    evaluated_on = max(on, history[-1][0]) if history else on  # the score never moves back in time
+    score = evaluate(ch.state, area, evaluated_on)
+    entry = [evaluated_on, score.qualified, fmt(score.points()), score.rulebook.version]
+    if history and history[-1][0] == evaluated_on:
+        history[-1] = entry
+    else:
+        history.append(entry)
+    ch.emit(
+        "ScoreEvaluated",
+        evaluated_on,
+        (area, cause),
+        evaluatedOn=evaluated_on,
+        cause=cause,
+        **score_detail(score),
+    )
+
+
+def qualified_in_window(history: list[list[Any]], start: str, end: str) -> bool:
+    """Requirements met on at least one day of [start, end] (requirements.md §1 "any one day")."""
+    in_effect = False
+    for day, qualified, *_ in history:
+        if day <= start:
+            in_effect = qualified
+        elif day <= end:
+            if qualified:
+                return True
+        else:
+            break
+    return in_effect
+
+
+# --------------------------------------------------------------------------------------------
+# Ingestion: recording facts
+# --------------------------------------------------------------------------------------------
+
+
+def _newer(new: tuple[str, str], old: list[Any] | None, date_i: int, eid_i: int) -> bool:
+    return old is None or new > (old[date_i], old[eid_i])
+
+
+def record_fact(
+    state: State | None,
+    partner_id: str,
+    detail_type: str,
+    detail: dict[str, Any],
+    policy: Policy = DEFAULT_POLICY,
+) -> tuple[State, list[Event]]:
+    """Record one inbound fact (validated detail, JSON mode). Returns the new document and events."""
+    state = copy.deepcopy(state) if state is not None else new_state(partner_id)
+    ch = _Change(state)
+    handler = _FACTS.get(detail_type)
+    if handler is None:
+        raise RuleRejected("detail-type", "UNKNOWN_FACT", f"{detail_type} is not a fact this engine records")
+    handler(ch, detail, policy)
+    return state, ch.events
+
+
+def _metrics_reported(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
+    area, on, eid = d["solutionArea"], d["measuredOn"], d["eventId"]
+    stored = ch.state["measurements"].setdefault(area, {})
+    changed = False
+    for m in d["measurements"]:
+        key = f"{m['metric']}|{m.get('association') or ''}|{m.get('segment') or ''}"
+        if _newer((on, eid), stored.get(key), 0, 2):  # never overwrite a newer measurement
+            stored[key] = [on, str(m["value"]), eid]
+            changed = True
+    if d.get("track") and _newer((on, eid), ch.state["tracks"].get(area), 0, 2):
+        ch.state["tracks"][area] = [on, d["track"], eid]
+        changed = True
+    if changed:
+        _record_score(ch, area, on, eid)
+
+
+def _certification(ch: _Change, d: dict[str, Any], held: bool) -> None:
+    cert = normalize_certification(d["certification"])
+    key = f"{d['personId']}|{cert}"
+    on, eid = d["on"], d["eventId"]
+    if not _newer((on, eid), ch.state["roster"].get(key), 0, 1):
+        return
+    before = ch.state["roster"].get(key)
+    ch.state["roster"][key] = [on, eid, held, d["certification"]]
+    if before is not None and before[2] == held:
+        return  # the person's holding did not change: nothing to re-score
+    book = rulebook_for(_d(on))
+    for area in AREAS:
+        if _mentions(book, area, cert):
+            _record_score(ch, area, on, eid)
+
+
+def _mentions(book: Any, area: str, cert: str) -> bool:
+    for track in book.areas[area].tracks:
+        for metric in track.metrics:
+            r = metric.roster
+            if r and (cert in r.certifications or any(cert in g.certifications for g in r.gates)):
+                return True
+    return False
+
+
+def _legacy_recorded(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
+    held_on, anniversary = d["heldOn"], d["anniversaryDate"]
+    if held_on > LEGACY_LAST_DAY:
+        raise RuleRejected(
+            "detail.heldOn",
+            "LEGACY_RENEWAL_CLOSED",
+            "legacy competencies could be renewed until 2022-09-30 and are not valid after it",
+        )
+    if anniversary <= LEGACY_LAST_DAY:
+        raise RuleRejected(
+            "detail.anniversaryDate",
+            "NOT_HELD_ON_2022_09_30",
+            "the competency must still be held on 2022-09-30 (anniversary after that day)",
+        )
+    legacy = ch.state["legacy"] or {"competencies": {}, "anniversaryDate": anniversary}
+    existing = legacy["competencies"].get(d["competency"])
+    if existing is not None:
+        if existing == {"level": d["level"], "heldOn": held_on, "anniversaryDate": anniversary}:
+            return
+        if held_on < existing["anniversaryDate"] and held_on > existing["heldOn"]:
+            raise RuleRejected(
+                "detail.heldOn",
+                "RENEWAL_BEFORE_ANNIVERSARY",
+                f"a legacy competency cannot be renewed before its anniversary {existing['anniversaryDate']}",
+            )
+    legacy["competencies"][d["competency"]] = {
+        "level": d["level"],
+        "heldOn": held_on,
+        "anniversaryDate": anniversary,
+    }
+    legacy["anniversaryDate"] = min(c["anniversaryDate"] for c in legacy["competencies"].values())
+    ch.state["legacy"] = legacy
+    # FAQ: a legacy partner keeps its existing membership anniversary.
+    ch.state["anniversary"] = legacy["anniversaryDate"]
+    ch.decide(
+        held_on,
+        "LEGACY_PARTNER",
+        "RECORDED",
+        competency=d["competency"],
+        level=d["level"],
+        anniversaryDate=legacy["anniversaryDate"],
+    )
+
+
+def _specialization_recorded(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
+    from .specializations import required_designations
+
+    name = d["specialization"]
+    if required_designations(name) is None:
+        raise RuleRejected(
+            "detail.specialization", "UNKNOWN_SPECIALIZATION", f"{name!r} is not a known specialization"
+        )
+    specs = ch.state["specializations"]
+    current = specs.get(name)
+    if current is not None and current["anniversaryDate"] >= d["anniversaryDate"]:
+        return
+    specs[name] = {
+        "anniversaryDate": d["anniversaryDate"],
+        "status": "ACTIVE",
+        "lostOn": None,
+        "checked": current["checked"] if current else [],
+        "warned": current["warned"] if current else [],
+    }
+
+
+def _msp_recorded(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
+    msp = ch.state["msp"]
+    if msp is not None and msp["anniversaryDate"] >= d["anniversaryDate"]:
+        return
+    ch.state["msp"] = {
+        "anniversaryDate": d["anniversaryDate"],
+        "status": "ACTIVE",
+        "lossEffectiveOn": None,
+        "checked": msp["checked"] if msp else [],
+    }
+
+
+def _location_linked(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
+    if d["locationId"] not in ch.state["locations"]:
+        ch.state["locations"] = sorted([*ch.state["locations"], d["locationId"]])
+
+
+def _offer_recorded(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
+    offer = {"offerType": d["offerType"], "publishedOn": d["publishedOn"], "coSellReady": d["coSellReady"]}
+    ch.state["offers"][d["offerId"]] = offer
+
+
+def _training_reported(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
+    from .training import training_designations
+
+    training = ch.state["training"]
+    period = {k: d[k] for k in ("coursewareActivations", "examVouchers", "qualityScore", "surveysByArea")}
+    if training["periods"].get(d["periodEnd"]) == period:
+        return
+    training["periods"][d["periodEnd"]] = period
+    for area in training_designations(period, d["periodEnd"], policy):
+        if area in training["designations"]:
+            continue
+        training["designations"][area] = d["periodEnd"]
+        badge = f"TRAINING_SERVICES:{area}"
+        ch.state["badges"][badge] = [[d["periodEnd"], None]]
+        ch.decide(d["periodEnd"], "TRAINING_SERVICES", "ATTAINED", solutionArea=area, criteria=period)
+        ch.emit("BadgeIssued", d["periodEnd"], (badge,), badge=badge, issuedOn=d["periodEnd"])
+
+
+_FACTS = {
+    "MetricsReported": _metrics_reported,
+    "CertificationEarned": lambda ch, d, p: _certification(ch, d, True),
+    "CertificationRemoved": lambda ch, d, p: _certification(ch, d, False),
+    "TrainingMetricsReported": _training_reported,
+    "LegacyCompetencyRecorded": _legacy_recorded,
+    "SpecializationRecorded": _specialization_recorded,
+    "AzureExpertMspRecorded": _msp_recorded,
+    "LocationLinked": _location_linked,
+    "OfferRecorded": _offer_recorded,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Attainment
+# --------------------------------------------------------------------------------------------
+
+
+def attain(
+    state: State | None, partner_id: str, evaluated: dict[str, Any], policy: Policy = DEFAULT_POLICY
+) -> tuple[State, list[Event]]:
+    """React to a ScoreEvaluated event. FAQ: "if your organization meets requirements ... you'll
+    immediately receive the corresponding customer-facing badge"; a dip below 70 changes nothing."""
+    area, on = evaluated["solutionArea"], evaluated["evaluatedOn"]
+    state, events = (
+        run_due(state, partner_id, max(on, LAUNCH), policy) if state else (new_state(partner_id), [])
+    )
+    ch = _Change(state)
+    ch.events = events
+    if not evaluated["qualified"]:
+        return state, ch.events
+    effective = on
+    if on < LAUNCH:
+        window = rulebook_for(PROGRAM_LAUNCH).qualification_window_days
+        if (_d(LAUNCH) - _d(on)).days > window:
+            return state, ch.events  # measured too early to count on the launch day
+        effective = LAUNCH
+    designation = state["designations"].setdefault(area, {"periods": []})
+    periods = designation["periods"]
+    if periods and (periods[-1][1] is None or periods[-1][1] > effective):
+        return state, ch.events  # already held (or a stale score from before its lapse)
+    periods.append([effective, None])
+    if state["anniversary"] is None:
+        state["anniversary"] = effective  # FAQ: the date the first designation was attained
+    anniversary = upcoming_anniversary(state, effective, policy)
+    ch.decide(
+        effective,
+        "ATTAINMENT",
+        "ATTAINED",
+        solutionArea=area,
+        total=evaluated["total"],
+        rulebookVersion=evaluated["rulebookVersion"],
+        metrics=evaluated["metrics"],
+        measuredOn=on,
+    )
+    ch.emit(
+        "DesignationAttained",
+        effective,
+        (area, effective),
+        solutionArea=area,
+        attainedOn=effective,
+        anniversaryDate=anniversary,
+        total=evaluated["total"],
+        rulebookVersion=evaluated["rulebookVersion"],
+    )
+    _issue_badge(ch, area, effective)
+    if all(designation_held(state, a, effective) for a in AREAS):
+        _issue_badge(ch, "MICROSOFT_CLOUD", effective)
+    return state, ch.events
+
+
+def _issue_badge(ch: _Change, badge: str, on: str) -> None:
+    spans = ch.state["badges"].setdefault(badge, [])
+    if spans and spans[-1][1] is None:
+        return
+    spans.append([on, None])
+    ch.emit("BadgeIssued", on, (badge, on), badge=badge, issuedOn=on)
+
+
+def _withdraw_badge(state: State, badge: str, on: str) -> None:
+    spans = state["badges"].get(badge)
+    if spans and spans[-1][1] is None:
+        spans[-1][1] = on
+
+
+# --------------------------------------------------------------------------------------------
+# Membership: anniversaries, renewals, fees, benefits
+# --------------------------------------------------------------------------------------------
+
+
+def _first_occurrence(state: State, policy: Policy) -> str | None:
+    anchor = state["anniversary"]
+    if anchor is None:
+        return None
+    a = _d(anchor)
+    if is_legacy_partner(state):
+        return cal.next_on_or_after(a, PROGRAM_LAUNCH, policy.leap_day_anniversary).isoformat()
+    return cal.next_after(a, a, policy.leap_day_anniversary).isoformat()
+
+
+def _next_occurrence(state: State, policy: Policy) -> str | None:
+    """The first membership anniversary no run has processed yet."""
+    occ = _first_occurrence(state, policy)
+    if occ is None:
+        return None
+    anchor = _d(state["anniversary"])
+    for _ in range(MAX_DUE_STEPS):
+        if occ not in state["renewals"]:
+            return occ
+        occ = cal.next_after(anchor, _d(occ), policy.leap_day_anniversary).isoformat()
+    return None
+
+
+def upcoming_anniversary(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> str | None:
+    occ = _next_occurrence(state, policy)
+    if occ is None:
+        return None
+    if occ < on:
+        occ = cal.next_on_or_after(_d(state["anniversary"]), _d(on), policy.leap_day_anniversary).isoformat()
+    return occ
+
+
+def _member_on(state: State, occ: str) -> bool:
+    """Is there anything to renew on this anniversary? Active designations, or a legacy partner's
+    option to keep buying legacy benefits (FAQ: "there will be an option to continue to purchase
+    legacy benefits") while it bought them last time or this is its first anniversary after launch."""
+    if active_designations(state):
+        return True
+    if not is_legacy_partner(state):
+        return False
+    previous = [r for k, r in state["renewals"].items() if k < occ]
+    return not previous or previous[-1].get("option") == "LEGACY"
+
+
+def fees_for(state: State, option: str, currency: str) -> Any:
+    if option == "SOLUTIONS_PARTNER":
+        return SOLUTIONS_PARTNER_FEES.get(currency)
+    level = legacy_level(state)
+    return LEGACY_FEES.get(level or "", {}).get(currency)
+
+
+def _options(state: State) -> list[str]:
+    return ["SOLUTIONS_PARTNER", "LEGACY"] if is_legacy_partner(state) else ["SOLUTIONS_PARTNER"]
+
+
+def _anniversary_check(ch: _Change, occ: str, policy: Policy) -> None:
+    """FAQ: "On your anniversary date, not beforehand, we'll check if you still meet the
+    requirements. If you do, you'll retain the Solutions Partner designation ... after paying"."""
+    state = ch.state
+    book = rulebook_for(_d(occ))
+    start = _plus(occ, -book.qualification_window_days)
+    kept, lapsed = [], []
+    for area in active_designations(state):
+        if qualified_in_window(state["scoreHistory"].get(area, []), start, occ):
+            kept.append(area)
+        else:
+            lapsed.append(area)
+    for area in lapsed:
+        state["designations"][area]["periods"][-1][1] = occ
+        _withdraw_badge(state, area, occ)
+        _withdraw_badge(state, "MICROSOFT_CLOUD", occ)
+        ch.decide(
+            occ,
+            "ANNIVERSARY_RENEWAL",
+            "LAPSED",
+            solutionArea=area,
+            window=[start, occ],
+            rulebookVersion=book.version,
+            history=_window_history(state, area, start, occ),
+        )
+        ch.emit(
+            "DesignationLapsed",
+            occ,
+            (area, occ, "NOT_QUALIFIED"),
+            solutionArea=area,
+            lapsedOn=occ,
+            anniversaryDate=occ,
+            reason="NOT_QUALIFIED",
+        )
+    member = bool(kept) or _member_on(state, occ)
+    due_by = _plus(occ, policy.payment_window_days)
+    state["renewals"][occ] = {
+        "openedOn": occ,
+        "paymentDueBy": due_by,
+        "kept": kept,
+        "lapsed": lapsed,
+        "renewed": [],
+        "option": None,
+        "fee": None,
+        "closed": not member,
+    }
+    for area in kept:
+        ch.decide(
+            occ,
+            "ANNIVERSARY_RENEWAL",
+            "QUALIFIED",
+            solutionArea=area,
+            window=[start, occ],
+            rulebookVersion=book.version,
+            history=_window_history(state, area, start, occ),
+        )
+    if not member:
+        return
+    options = _options(state) if kept else ["LEGACY"]
+    fees = []
+    for option in options:
+        amount = fees_for(state, option, policy.default_currency)
+        if amount is not None:
+            fees.append({"option": option, "amount": str(amount), "currency": policy.default_currency})
+    ch.emit(
+        "RenewalOpened",
+        occ,
+        (occ,),
+        anniversaryDate=occ,
+        designations=kept,
+        lapsing=lapsed,
+        paymentDueBy=due_by,
+        options=options,
+        fees=fees,
+    )
+
+
+def _window_history(state: State, area: str, start: str, end: str) -> list[list[Any]]:
+    hist = state["scoreHistory"].get(area, [])
+    before = [h for h in hist if h[0] <= start][-1:]
+    return before + [h for h in hist if start < h[0] <= end]
+
+
+def _payment_lapse(ch: _Change, occ: str) -> None:
+    renewal = ch.state["renewals"][occ]
+    lapse_on = _plus(renewal["paymentDueBy"], 1)
+    for area in renewal["kept"]:
+        if area in renewal["renewed"] or not designation_held(ch.state, area, renewal["paymentDueBy"]):
+            continue
+        ch.state["designations"][area]["periods"][-1][1] = lapse_on
+        _withdraw_badge(ch.state, area, lapse_on)
+        _withdraw_badge(ch.state, "MICROSOFT_CLOUD", lapse_on)
+        ch.decide(
+            lapse_on, "PAYMENT_WINDOW", "LAPSED", solutionArea=area, paymentDueBy=renewal["paymentDueBy"]
+        )
+        ch.emit(
+            "DesignationLapsed",
+            lapse_on,
+            (area, occ, "PAYMENT_WINDOW_EXPIRED"),
+            solutionArea=area,
+            lapsedOn=lapse_on,
+            anniversaryDate=occ,
+            reason="PAYMENT_WINDOW_EXPIRED",
+        )
+    renewal["closed"] = True
+
+
+def elect_benefits(
+    state: State | None, partner_id: str, detail: dict[str, Any], on: str, policy: Policy = DEFAULT_POLICY
+) -> tuple[State, list[Event]]:
+    """BenefitsElected: the partner's once-per-anniversary choice of Option 1 (Solutions Partner
+    benefits) or Option 2 (legacy benefits), with the fee paid. `on` is the day of the election."""
+    if state is None:
+        raise RuleRejected(
+            "detail.partnerId", "UNKNOWN_PARTNER", "no membership is recorded for this partner"
+        )
+    state, events = run_due(state, partner_id, on, policy)
+    ch = _Change(state)
+    ch.events = events
+    occ, option, fee = detail["anniversaryDate"], detail["option"], detail["fee"]
+    if option == "LEGACY" and not is_legacy_partner(state):
+        raise RuleRejected(
+            "detail.option",
+            "LEGACY_OPTION_UNAVAILABLE",
+            "only partners holding a competency on 2022-09-30 can choose legacy benefits",
+        )
+    expected = fees_for(state, option, fee["currency"])
+    if expected is None:
+        raise RuleRejected(
+            "detail.fee.currency", "UNKNOWN_MARKET", f"no {option} fee is defined in {fee['currency']}"
+        )
+    if Fraction(str(fee["amount"])) < Fraction(str(expected)):
+        raise RuleRejected(
+            "detail.fee.amount", "FEE_TOO_LOW", f"the {option} fee is {expected} {fee['currency']}"
+        )
+    renewal = state["renewals"].get(occ)
+    if renewal is None:
+        _initial_purchase(ch, occ, option, fee, on)
+        return state, ch.events
+    if renewal["option"] is not None:
+        if renewal["option"] == option:
+            return state, ch.events  # the same election again: nothing to do
+        raise RuleRejected(
+            "detail.option",
+            "ALREADY_ELECTED",
+            f"{renewal['option']} was already chosen for the {occ} anniversary (one option only)",
+        )
+    if on > renewal["paymentDueBy"]:
+        raise RuleRejected(
+            "detail.anniversaryDate",
+            "PAYMENT_WINDOW_CLOSED",
+            f"the renewal window of the {occ} anniversary closed on {renewal['paymentDueBy']}",
+        )
+    kept = [a for a in renewal["kept"] if designation_held(state, a, on)]
+    if not kept and option == "SOLUTIONS_PARTNER":
+        raise RuleRejected(
+            "detail.option",
+            "NO_DESIGNATION_TO_RENEW",
+            "no designation qualified on this anniversary; only legacy benefits can be bought",
+        )
+    renewal.update(
+        option=option,
+        fee={"amount": str(fee["amount"]), "currency": fee["currency"]},
+        renewed=kept,
+        closed=True,
+        electedOn=on,
+    )
+    next_occ = cal.next_after(_d(state["anniversary"]), _d(occ), policy.leap_day_anniversary).isoformat()
+    state["benefits"] = {"option": option, "from": occ, "through": next_occ}
+    ch.decide(on, "BENEFITS_ELECTION", option, anniversaryDate=occ, fee=renewal["fee"], renewed=kept)
+    for area in kept:
+        ch.emit(
+            "DesignationRenewed",
+            on,
+            (area, occ),
+            solutionArea=area,
+            anniversaryDate=occ,
+            option=option,
+            renewedOn=on,
+            nextAnniversaryDate=next_occ,
+        )
+    return state, ch.events
+
+
+def _initial_purchase(ch: _Change, occ: str, option: str, fee: dict[str, Any], on: str) -> None:
+    """FAQ: a partner without legacy benefits that attains a designation "immediately ha[s] the
+    opportunity to pay the fee and move to the new Solutions Partner benefits"; a legacy partner
+    "can't renew ... before your anniversary date"."""
+    state = ch.state
+    upcoming = _next_occurrence(state, DEFAULT_POLICY)
+    if is_legacy_partner(state) or option != "SOLUTIONS_PARTNER":
+        raise RuleRejected(
+            "detail.anniversaryDate",
+            "RENEWAL_BEFORE_ANNIVERSARY",
+            f"benefits can be chosen on the anniversary ({upcoming or 'none recorded'}), not before it",
+        )
+    if not active_designations(state) or occ != state["anniversary"]:
+        raise RuleRejected(
+            "detail.anniversaryDate",
+            "NO_RENEWAL_OPEN",
+            f"no renewal is open for {occ}; the next anniversary is {upcoming or 'not set'}",
+        )
+    if state.get("benefits", {}).get("from") == occ:
+        return
+    state["benefits"] = {"option": option, "from": occ, "through": upcoming}
+    ch.decide(
+        on,
+        "BENEFITS_ELECTION",
+        option,
+        anniversaryDate=occ,
+        fee={"amount": str(fee["amount"]), "currency": fee["currency"]},
+        initialPurchase=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Specializations and Azure Expert MSP (checked on their own anniversaries)
+# --------------------------------------------------------------------------------------------
+
+
+def _spec_next(spec: dict[str, Any], policy: Policy) -> str | None:
+    if spec["status"] != "ACTIVE":
+        return None
+    anchor = _d(spec["anniversaryDate"])
+    occ = cal.next_on_or_after(anchor, max(anchor, PROGRAM_LAUNCH), policy.leap_day_anniversary)
+    for _ in range(MAX_DUE_STEPS):
+        if occ.isoformat() not in spec["checked"]:
+            return occ.isoformat()
+        occ = cal.next_after(anchor, occ, policy.leap_day_anniversary)
+    return None
+
+
+def _spec_check(ch: _Change, name: str, occ: str) -> None:
+    """FAQ example: Threat Protection, anniversary 2023-02-03, Security not attained by then: "they
+    will lose their specialization on the specialization's anniversary date"."""
+    from .specializations import required_designations
+
+    spec = ch.state["specializations"][name]
+    required = required_designations(name) or []
+    held = [a for a in required if designation_held(ch.state, a, occ)]
+    spec["checked"].append(occ)
+    if held:
+        ch.decide(occ, "SPECIALIZATION_PREREQUISITE", "KEPT", specialization=name, heldDesignations=held)
+        return
+    spec.update(status="LOST", lostOn=occ)
+    ch.decide(occ, "SPECIALIZATION_PREREQUISITE", "LOST", specialization=name, requiredDesignations=required)
+    ch.emit(
+        "SpecializationLost", occ, (name, occ), specialization=name, lostOn=occ, requiredDesignations=required
+    )
+
+
+def _spec_warning(ch: _Change, name: str, occ: str, day: str, policy: Policy) -> None:
+    from .specializations import required_designations
+
+    spec = ch.state["specializations"][name]
+    spec["warned"].append(occ)
+    warn_on = _plus(occ, -policy.specialization_warning_days)
+    required = required_designations(name) or []
+    if occ <= day or any(designation_held(ch.state, a, warn_on) for a in required):
+        return
+    ch.emit(
+        "SpecializationAtRisk",
+        warn_on,
+        (name, occ),
+        specialization=name,
+        anniversaryDate=occ,
+        requiredDesignations=required,
+        warnedOn=warn_on,
+    )
+
+
+def _msp_next(msp: dict[str, Any] | None, policy: Policy) -> str | None:
+    if not msp or msp["status"] != "ACTIVE":
+        return None
+    anchor = _d(msp["anniversaryDate"])
+    occ = cal.next_on_or_after(anchor, max(anchor, PROGRAM_LAUNCH), policy.leap_day_anniversary)
+    for _ in range(MAX_DUE_STEPS):
+        if occ.isoformat() not in msp["checked"]:
+            return occ.isoformat()
+        occ = cal.next_after(anchor, occ, policy.leap_day_anniversary)
+    return None
+
+
+def _msp_check(ch: _Change, occ: str, policy: Policy) -> None:
+    """FAQ: without all three Azure designations at the MSP anniversary "you will lose your Azure
+    Expert MSP status and existing benefits within 30 calendar days"."""
+    msp = ch.state["msp"]
+    msp["checked"].append(occ)
+    missing = [a for a in AZURE_AREAS if not designation_held(ch.state, a, occ)]
+    if not missing:
+        ch.decide(occ, "AZURE_EXPERT_MSP_PREREQUISITE", "KEPT")
+        return
+    loss = _plus(occ, policy.msp_loss_delay_days)
+    msp.update(status="LOSING", lossEffectiveOn=loss)
+    ch.decide(occ, "AZURE_EXPERT_MSP_PREREQUISITE", "LOST", missingDesignations=missing, lossEffectiveOn=loss)
+    ch.emit(
+        "AzureExpertMspLost",
+        loss,
+        (occ,),
+        anniversaryDate=occ,
+        lossEffectiveOn=loss,
+        missingDesignations=missing,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The daily run
+# --------------------------------------------------------------------------------------------
+
+_ORDER = {
+    "PAYMENT_LAPSE": 0,
+    "ANNIVERSARY": 1,
+    "SPEC_WARNING": 2,
+    "SPEC_CHECK": 3,
+    "MSP_CHECK": 4,
+    "MSP_LOSS": 5,
+}
+
+
+def due_items(state: State, policy: Policy = DEFAULT_POLICY) -> list[tuple[str, str, str]]:
+    """Every piece of dated work not done yet: (date, kind, key)."""
+    items: list[tuple[str, str, str]] = []
+    occ = _next_occurrence(state, policy)
+    if occ is not None and _member_on(state, occ):
+        items.append((occ, "ANNIVERSARY", occ))
+    for key, renewal in state["renewals"].items():
+        if not renewal["closed"]:
+            items.append((_plus(renewal["paymentDueBy"], 1), "PAYMENT_LAPSE", key))
+    for name, spec in state["specializations"].items():
+        nxt = _spec_next(spec, policy)
+        if nxt is None:
+            continue
+        items.append((nxt, "SPEC_CHECK", name))
+        if nxt not in spec["warned"]:
+            items.append((_plus(nxt, -policy.specialization_warning_days), "SPEC_WARNING", name))
+    msp = state["msp"]
+    nxt = _msp_next(msp, policy)
+    if nxt is not None:
+        items.append((nxt, "MSP_CHECK", nxt))
+    if msp and msp["status"] == "LOSING":
+        items.append((msp["lossEffectiveOn"], "MSP_LOSS", msp["lossEffectiveOn"]))
+    return items
+
+
+def next_due(state: State, policy: Policy = DEFAULT_POLICY) -> str | None:
+    items = due_items(state, policy)
+    return min(i[0] for i in items) if items else None
+
+
+def run_due(
+    state: State | None, partner_id: str, day: str, policy: Policy = DEFAULT_POLICY
+) -> tuple[State, list[Event]]:
+    """Do every piece of work due on `day` or before that no run has done (catch-up included), in
+    date order. Running the same day again does nothing."""
+    state = copy.deepcopy(state) if state is not None else new_state(partner_id)
+    ch = _Change(state)
+    for _ in range(MAX_DUE_STEPS):
+        due = [i for i in due_items(state, policy) if i[0] <= day]
+        if not due:
+            break
+        when, kind, key = min(due, key=lambda i: (i[0], _ORDER[i[1]], i[2]))
+        if kind == "ANNIVERSARY":
+            _anniversary_check(ch, key, policy)
+        elif kind == "PAYMENT_LAPSE":
+            _payment_lapse(ch, key)
+        elif kind == "SPEC_WARNING":
+            _spec_warning(ch, key, _spec_next(state["specializations"][key], policy) or when, day, policy)
+        elif kind == "SPEC_CHECK":
+            _spec_check(ch, key, when)
+        elif kind == "MSP_CHECK":
+            _msp_check(ch, key, policy)
+        else:
+            state["msp"]["status"] = "LOST"
+    return state, ch.events
+
+
+def canonical(state: State) -> str:
+    """A stable serialisation (for storage and for comparing replays)."""
+    return json.dumps(state, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,83 @@
+"""What each metric still needs to reach 70 points with every metric above 0.
+
+FAQ: "you can sign into the Solutions Partner page in Partner Center for guidance on how you can
+improve your score". Plan: first the fewest units that give every zero metric a point, then the
+best-paying units until 70; suggestions are listed smallest change first. Each metric is assumed
+to grow through its best-paying association (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from .engine import fmt
+from .rulebook import Metric, Rulebook
+from .scoring import AreaScore
+
+
+def _unit_rate(metric: Metric) -> tuple[int, Fraction]:
+    """(scaled points per unit, value per unit) of the metric's best-paying part, or per person."""
+    if metric.roster is not None:
+        return metric.roster.points_per_person, Fraction(1)
+    best = max(metric.parts, key=lambda p: p.points_per_unit)
+    return best.points_per_unit, best.unit_size
+
+
+def _gate_persons(metric: Metric, units: int | None) -> int:
+    """Persons still missing in unmet gates (approximation: units==0 means gates were not met)."""
+    if metric.roster is None or not metric.roster.gates or units:
+        return 0
+    return sum(g.persons for g in metric.roster.gates)
+
+
+def plan(score: AreaScore) -> dict[str, Any]:
+    book: Rulebook = score.rulebook
+    metrics = {m.metric: m for m in book.areas[score.area].track(score.track).metrics}
+    points = {m.metric: m.points for m in score.metrics}
+    units_needed = dict.fromkeys(points, 0)
+    gates = dict.fromkeys(points, 0)
+    for ms in score.metrics:
+        if ms.points == 0:
+            metric = metrics[ms.metric]
+            gates[ms.metric] = _gate_persons(metric, ms.units)
+            rate, _ = _unit_rate(metric)
+            if rate > 0:
+                units_needed[ms.metric] = 1
+                points[ms.metric] = min(rate, ms.max_points)
+    remaining = book.threshold - sum(points.values())
+    for ms in sorted(score.metrics, key=lambda m: -_unit_rate(metrics[m.metric])[0]):
+        if remaining <= 0:
+            break
+        rate, _ = _unit_rate(metrics[ms.metric])
+        headroom = ms.max_points - points[ms.metric]
+        if rate <= 0 or headroom <= 0:
+            continue
+        gain_units = min(-(-remaining // rate), -(-headroom // rate))
+        gain = min(gain_units * rate, headroom)
+        units_needed[ms.metric] += gain_units
+        points[ms.metric] += gain
+        remaining -= gain
+    needs = []
+    for ms in score.metrics:
+        n = units_needed[ms.metric]
+        if n == 0 and gates[ms.metric] == 0:
+            continue
+        _, unit_size = _unit_rate(metrics[ms.metric])
+        needs.append(
+            {
+                "metric": ms.metric,
+                "currentPoints": fmt(book.to_fraction(ms.points)),
+                "maxPoints": fmt(book.to_fraction(ms.max_points)),
+                "unitsNeeded": n + gates[ms.metric],
+                "valueNeeded": str(n * unit_size) if metrics[ms.metric].roster is None else None,
+                "gatePersonsNeeded": gates[ms.metric],
+                "pointsGained": fmt(book.to_fraction(points[ms.metric] - ms.points)),
+            }
+        )
+    needs.sort(key=lambda n: (n["unitsNeeded"], n["metric"]))
+    return {
+        "reachable": remaining <= 0 and all(p > 0 for p in points.values()),
+        "projectedTotal": fmt(book.to_fraction(sum(points.values()))),
+        "needs": needs,
+    }

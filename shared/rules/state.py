@@ -1,0 +1,85 @@
+"""The partner document: every recorded fact and decision of one PGA, as plain JSON-able data.
+
+Dates are ISO strings (they sort as dates). The document is the unit of storage (one DynamoDB
+item) and the only input of the rules besides an explicit date.
+
+    partnerId        str
+    measurements     {area: {"metric|association|segment": [measuredOn, value, eventId]}}
+    tracks           {area: [measuredOn, track, eventId]}
+    roster           {"personId|certification": [on, eventId, held, certificationAsWritten]}
+    scoreHistory     {area: [[evaluatedOn, qualified, total, rulebookVersion], ...]}  (sorted)
+    designations     {area: {"periods": [[attainedOn, lapsedOn | None], ...]}}
+    badges           {badge: [[issuedOn, withdrawnOn | None], ...]}
+    anniversary      anchor date of the membership anniversary, or None
+    legacy           {"competencies": {name: {level, heldOn, anniversaryDate}}, "anniversaryDate"} | None
+    renewals         {occurrence: {openedOn, paymentDueBy, kept, lapsed, renewed, option, fee, closed}}
+    specializations  {name: {anniversaryDate, status, lostOn, checked: [occurrences], warned: [...]}}
+    msp              {anniversaryDate, status, lossEffectiveOn, checked: [occurrences]} | None
+    training         {"periods": {periodEnd: {...}}, "designations": {area: attainedOn}}
+    offers           {offerId: {offerType, publishedOn, coSellReady}}
+    locations        [locationId, ...]
+    decisions        [{on, rule, outcome, ...}]  the audit trail
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+State = dict[str, Any]
+
+
+def new_state(partner_id: str) -> State:
+    return {
+        "partnerId": partner_id,
+        "measurements": {},
+        "tracks": {},
+        "roster": {},
+        "scoreHistory": {},
+        "designations": {},
+        "badges": {},
+        "anniversary": None,
+        "legacy": None,
+        "renewals": {},
+        "specializations": {},
+        "msp": None,
+        "training": {"periods": {}, "designations": {}},
+        "offers": {},
+        "locations": [],
+        "decisions": [],
+    }
+
+
+def held_on(periods: list[list[str | None]], on: str) -> bool:
+    """Whether a period list [[from, to|None], ...] covers `on` (to is exclusive)."""
+    for start, end in periods:
+        if start is not None and start <= on and (end is None or on < end):
+            return True
+    return False
+
+
+def designation_held(state: State, area: str, on: str) -> bool:
+    d = state["designations"].get(area)
+    return bool(d) and held_on(d["periods"], on)
+
+
+def designations_held(state: State, on: str) -> list[str]:
+    return sorted(a for a in state["designations"] if designation_held(state, a, on))
+
+
+def active_designations(state: State) -> list[str]:
+    """Designations whose latest period is still open."""
+    return sorted(a for a, d in state["designations"].items() if d["periods"] and d["periods"][-1][1] is None)
+
+
+def is_legacy_partner(state: State) -> bool:
+    """SPEC §2.1: a competency held on 2022-09-30 makes the partner a legacy partner."""
+    legacy = state.get("legacy")
+    return bool(legacy and legacy["competencies"])
+
+
+def legacy_level(state: State) -> str | None:
+    legacy = state.get("legacy")
+    if not legacy or not legacy["competencies"]:
+        return None
+    levels = {c["level"] for c in legacy["competencies"].values()}
+    return "GOLD" if "GOLD" in levels else "SILVER"

@@ -1,0 +1,151 @@
+"""Read models of the API (SPEC §4.2), computed from the partner document as of a date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import gates
+from .engine import evaluate, score_detail, upcoming_anniversary
+from .guidance import plan
+from .policy import DEFAULT_POLICY, Policy
+from .rulebook import AREAS
+from .specializations import benefit_caps, benefit_group, required_designations
+from .state import State, designation_held, held_on, is_legacy_partner, legacy_level
+
+
+def _status(state: State, area: str, on: str) -> dict[str, Any] | None:
+    periods = [p for p in state["designations"].get(area, {}).get("periods", []) if p[0] <= on]
+    if not periods:
+        return None
+    start, end = periods[-1]
+    active = end is None or on < end
+    return {
+        "solutionArea": area,
+        "attainedOn": start,
+        "status": "ACTIVE" if active else "LAPSED",
+        "lapsedOn": None if active else end,
+    }
+
+
+def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
+    designations = [s for a in AREAS if (s := _status(state, a, on))]
+    training = [
+        {"solutionArea": f"TRAINING_SERVICES:{a}", "attainedOn": d, "status": "ACTIVE", "lapsedOn": None}
+        for a, d in sorted(state["training"]["designations"].items())
+        if d <= on
+    ]
+    badges = sorted(b for b, spans in state["badges"].items() if held_on(spans, on))
+    renewals = [dict(r, anniversaryDate=k) for k, r in sorted(state["renewals"].items()) if k <= on]
+    fees_due = []
+    for r in renewals:
+        if r["option"] is None and not r["closed"] and on <= r["paymentDueBy"]:
+            from .engine import fees_for
+
+            for option in (
+                ["SOLUTIONS_PARTNER", "LEGACY"] if is_legacy_partner(state) else ["SOLUTIONS_PARTNER"]
+            ):
+                if option == "SOLUTIONS_PARTNER" and not r["kept"]:
+                    continue
+                amount = fees_for(state, option, policy.default_currency)
+                if amount is not None:
+                    fees_due.append(
+                        {
+                            "anniversaryDate": r["anniversaryDate"],
+                            "option": option,
+                            "amount": str(amount),
+                            "currency": policy.default_currency,
+                            "dueBy": r["paymentDueBy"],
+                        }
+                    )
+    benefits = next((r["option"] for r in reversed(renewals) if r.get("option")), None)
+    if benefits is None and state.get("benefits", {}).get("from", "9999") <= on:
+        benefits = state["benefits"]["option"]
+    sp_benefits = benefits == "SOLUTIONS_PARTNER"
+    used: dict[str, int] = {}
+    caps = benefit_caps()
+    specs = []
+    for name, spec in sorted(state["specializations"].items()):
+        active = not (spec["status"] == "LOST" and spec["lostOn"] <= on)
+        group = benefit_group(name)
+        # FAQ: incremental specialization benefits "are only available with Solutions Partner
+        # benefits and cannot be added to legacy benefits", within each category's cap.
+        eligible = active and sp_benefits and used.get(group, 0) < caps.get(group, 0)
+        if eligible:
+            used[group] = used.get(group, 0) + 1
+        specs.append(
+            {
+                "specialization": name,
+                "status": "ACTIVE" if active else "LOST",
+                "anniversaryDate": spec["anniversaryDate"],
+                "lostOn": spec["lostOn"] if not active else None,
+                "requiredDesignations": required_designations(name),
+                "incrementalBenefits": eligible,
+                "benefitGroup": group,
+            }
+        )
+    msp = state["msp"]
+    legacy = state.get("legacy")
+    return {
+        "partnerId": state["partnerId"],
+        "on": on,
+        "designations": designations + training,
+        "badges": badges,
+        "anniversaryDate": upcoming_anniversary(state, on, policy),
+        "anniversaryAnchor": state["anniversary"],
+        "benefitsOption": benefits,
+        "feesDue": fees_due,
+        "legacy": {
+            "isLegacyPartner": is_legacy_partner(state),
+            "level": legacy_level(state),
+            "competencies": sorted(legacy["competencies"]) if legacy else [],
+            "anniversaryDate": legacy["anniversaryDate"] if legacy else None,
+        },
+        "specializations": specs,
+        "azureExpertMsp": None
+        if msp is None
+        else {
+            "anniversaryDate": msp["anniversaryDate"],
+            "status": msp["status"],
+            "lossEffectiveOn": msp["lossEffectiveOn"],
+        },
+        "locations": list(state["locations"]),
+        "renewals": [
+            {
+                k: r.get(k)
+                for k in ("anniversaryDate", "kept", "lapsed", "renewed", "option", "paymentDueBy", "closed")
+            }
+            for r in renewals
+        ],
+    }
+
+
+def scores_view(state: State, on: str) -> dict[str, Any]:
+    from .engine import roster_of
+
+    roster = roster_of(state, on)
+    areas = []
+    for area in AREAS:
+        score = evaluate(state, area, on, roster)
+        detail = score_detail(score)
+        detail["categories"] = {c: str(score.rulebook.to_fraction(p)) for c, p in score.categories().items()}
+        detail["attained"] = designation_held(state, area, on)
+        detail["guidance"] = plan(score)
+        areas.append(detail)
+    return {"partnerId": state["partnerId"], "on": on, "areas": areas}
+
+
+def eligibility_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
+    specs = sorted(state["specializations"]) if state else []
+    return {
+        "partnerId": state["partnerId"],
+        "on": on,
+        "incentives": gates.incentives_gate(state, on, policy),
+        "coSell": gates.offer_gate(state, "SERVICES_CO_SELL", on, policy=policy),
+        "ipCoSell": gates.offer_gate(state, "IP_CO_SELL", on, policy=policy),
+        "offers": [
+            gates.offer_gate(state, g, on, policy=policy)
+            for g in ("MANAGED_SERVICES", "CONSULTING_SERVICES", "APPSOURCE_APP")
+        ],
+        "specializations": [gates.specialization_gate(state, s, on) for s in specs],
+        "azureExpertMsp": gates.msp_gate(state, on),
+    }

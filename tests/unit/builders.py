@@ -1,0 +1,119 @@
+"""Builders of partner histories for rule tests: plain inbound details run through the pure core."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from shared.rules import engine
+from shared.rules.rulebook import rulebook_for
+
+_ids = itertools.count(1)
+
+
+def eid(prefix: str = "e") -> str:
+    return f"{prefix}-{next(_ids):06d}"
+
+
+def metrics(area: str, on: str, values: dict[str, Any], association: str = "PAL", track: str | None = None,
+            segment: str | None = None) -> dict[str, Any]:
+    ms = []
+    for metric, value in values.items():
+        m = {"metric": metric, "value": str(value), "association": association}
+        if segment:
+            m["segment"] = segment
+        ms.append(m)
+    d = {"eventId": eid("m"), "partnerId": "p", "solutionArea": area, "measuredOn": on, "measurements": ms}
+    if track:
+        d["track"] = track
+    return d
+
+
+def cert(person: str, certification: str, on: str) -> dict[str, Any]:
+    return {"eventId": eid("c"), "partnerId": "p", "personId": person, "certification": certification, "on": on}
+
+
+class Partner:
+    """Drives the core like the four functions do, collecting every outbound event."""
+
+    def __init__(self, partner_id: str = "p"):
+        self.id = partner_id
+        self.state: dict[str, Any] | None = None
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def fact(self, detail_type: str, detail: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        detail = {**detail, "partnerId": self.id}
+        detail.setdefault("eventId", eid(detail_type))
+        self.state, out = engine.record_fact(self.state, self.id, detail_type, detail)
+        self.events += out
+        for kind, ev in list(out):
+            if kind == "ScoreEvaluated":
+                self.state, more = engine.attain(self.state, self.id, ev)
+                self.events += more
+                out += more
+        return out
+
+    def tick(self, day: str) -> list[tuple[str, dict[str, Any]]]:
+        self.state, out = engine.run_due(self.state, self.id, day)
+        self.events += out
+        return out
+
+    def elect(self, anniversary: str, option: str, on: str, amount: str = "4730", currency: str = "USD"):
+        detail = {"eventId": eid("b"), "partnerId": self.id, "anniversaryDate": anniversary, "option": option,
+                  "fee": {"amount": amount, "currency": currency}}
+        self.state, out = engine.elect_benefits(self.state, self.id, detail, on)
+        self.events += out
+        return out
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [d for k, d in self.events if k == kind]
+
+    # -- convenience: a full-score history for an area -------------------------------------
+    def qualify(self, area: str, on: str, people: str = "q") -> None:
+        """Report maximum performance and customer success and certify enough people to fill skilling."""
+        book = rulebook_for(date.fromisoformat(on))
+        track = book.areas[area].tracks[0]
+        values: dict[str, list[dict[str, Any]]] = {}
+        for metric in track.metrics:
+            if metric.roster is not None:
+                n = 0
+                for gate in metric.roster.gates:
+                    for i in range(gate.persons):
+                        self.fact("CertificationEarned", cert(f"{people}-{metric.key}-g{gate.name}-{i}", sorted(gate.certifications)[0], on))
+                for i in range(12 if metric.roster.points_per_person else 0):
+                    self.fact("CertificationEarned", cert(f"{people}-{metric.key}-{i}", sorted(metric.roster.certifications)[0], on))
+                    n += 1
+                continue
+            for part in metric.parts:
+                assoc = sorted(part.associations)[0] if part.associations else None
+                m = {"metric": metric.key, "value": str(int(part.unit_size) * 10000), "association": assoc}
+                if part.segment:
+                    m["segment"] = part.segment
+                values.setdefault(metric.key, []).append(m)
+        ms = [m for group in values.values() for m in group]
+        # one measurement per (metric, association, segment)
+        seen, unique = set(), []
+        for m in ms:
+            k = (m["metric"], m.get("association"), m.get("segment"))
+            if k not in seen:
+                seen.add(k)
+                unique.append(m)
+        self.fact("MetricsReported", {"solutionArea": area, "measuredOn": on, "measurements": unique})
+
+    def drop(self, area: str, on: str) -> None:
+        """Report zero performance and customer success for an area."""
+        book = rulebook_for(date.fromisoformat(on))
+        ms, seen = [], set()
+        for metric in book.areas[area].tracks[0].metrics:
+            for part in metric.parts:
+                assoc = sorted(part.associations)[0] if part.associations else None
+                k = (metric.key, assoc, part.segment)
+                if k in seen:
+                    continue
+                seen.add(k)
+                m = {"metric": metric.key, "value": "0", "association": assoc}
+                if part.segment:
+                    m["segment"] = part.segment
+                ms.append(m)
+        self.fact("MetricsReported", {"solutionArea": area, "measuredOn": on, "measurements": ms})
