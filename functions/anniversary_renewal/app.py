@@ -1,0 +1,73 @@
+"""Anniversary renewal: the daily scheduled run, and benefits elections.
+
+- EventBridge Scheduler invokes it once a day; the day it runs for is the event's `time`. It finds
+  every partner with work due that day or before (renewal checks, payment-window lapses,
+  specialization warnings and losses, Azure Expert MSP checks) through the DueIndex — never a scan
+  — so a missed day is caught up; running a day twice does nothing the second time.
+- SQS (RenewalQueue) <- EventBridge RenewalRule: BenefitsElected (Option 1 / Option 2 + fee).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from shared import runtime
+from shared.models.inbound import parse_inbound
+from shared.rules import engine
+
+QUEUE = "RenewalQueue"
+
+
+def handle_election(record: SQSRecord, deps: runtime.Deps) -> None:
+    _, model = parse_inbound(record.body)
+    detail = model.model_dump(mode="json", by_alias=True)
+    partner_id = detail["partnerId"]
+    on = runtime.event_day(runtime.body_json(record).get("time"), runtime.sent_on(record))
+    runtime.logger.append_keys(eventId=detail["eventId"], partner=partner_id)
+    runtime.apply(deps, partner_id, lambda s: engine.elect_benefits(s, partner_id, detail, on))
+
+
+def run_day(day: str, deps: runtime.Deps) -> dict[str, Any]:
+    """Process every partner due on `day` or earlier. Returns counts for the log."""
+    partners = events = 0
+    for partner_id, record in deps.repo.due(day):
+        partners += 1
+        events += len(runtime.apply(deps, partner_id, lambda s, p=partner_id: engine.run_due(s, p, day), first=record))
+    runtime.logger.info("anniversary run", extra={"day": day, "partners": partners, "events": events})
+    return {"day": day, "partners": partners, "events": events}
+
+
+@cache
+def _idempotent_run(table: str) -> Any:
+    """Scheduler delivers at least once: a repeated invocation (same execution id) is answered from
+    the idempotency table. The persistence layer is built on first use (lazy client)."""
+    persistence = DynamoDBPersistenceLayer(table_name=table)
+    config = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=True, expires_after_seconds=7 * 86400)
+
+    @idempotent_function(data_keyword_argument="invocation", config=config, persistence_store=persistence)
+    def run(invocation: dict[str, Any], deps: runtime.Deps) -> dict[str, Any]:
+        return run_day(runtime.event_day(invocation.get("time"), ""), deps)
+
+    return run
+
+
+@runtime.metrics.log_metrics
+@runtime.logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any, deps: runtime.Deps | None = None) -> dict[str, Any]:
+    deps = deps or runtime.Deps.from_env()
+    if "Records" in event:
+        return runtime.sqs_batch(event, context, QUEUE, deps, handle_election)
+    if not runtime.event_day(event.get("time"), ""):
+        raise ValueError("time: the scheduled event must carry the ISO time of the day to run")
+    invocation = {"id": event.get("id"), "time": event["time"]}
+    if not deps.env.idempotency_table:
+        return run_day(runtime.event_day(event["time"], ""), deps)
+    return _idempotent_run(deps.env.idempotency_table)(invocation=invocation, deps=deps)

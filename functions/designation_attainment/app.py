@@ -1,0 +1,28 @@
+"""Designation attainment: ScoreEvaluated -> DesignationAttained, BadgeIssued (Microsoft Cloud
+badge when all six are held). SQS (AttainmentQueue) <- EventBridge AttainmentRule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from shared import runtime
+from shared.models.outbound import parse_outbound
+from shared.rules import engine
+
+QUEUE = "AttainmentQueue"
+
+
+def handle(record: SQSRecord, deps: runtime.Deps) -> None:
+    _, model = parse_outbound(record.body)
+    evaluated = model.model_dump(mode="json", by_alias=True)
+    partner_id = evaluated["partnerId"]
+    runtime.logger.append_keys(eventId=evaluated["eventId"], partner=partner_id)
+    runtime.apply(deps, partner_id, lambda s: engine.attain(s, partner_id, evaluated))
+
+
+@runtime.metrics.log_metrics
+@runtime.logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any, deps: runtime.Deps | None = None) -> dict[str, Any]:
+    return runtime.sqs_batch(event, context, QUEUE, deps or runtime.Deps.from_env(), handle)

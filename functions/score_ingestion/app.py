@@ -1,0 +1,33 @@
+"""Score ingestion: validated feed facts -> stored (never over a newer one) -> ScoreEvaluated.
+
+SQS (ScoreIngestionQueue) <- EventBridge ScoreIngestionRule. Facts: MetricsReported,
+CertificationEarned/Removed, TrainingMetricsReported, and the membership / marketplace facts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from shared import runtime
+from shared.models.inbound import parse_inbound
+from shared.rules import engine
+
+QUEUE = "ScoreIngestionQueue"
+
+
+def handle(record: SQSRecord, deps: runtime.Deps) -> None:
+    detail_type, model = parse_inbound(record.body)
+    detail = model.model_dump(mode="json", by_alias=True)
+    partner_id = detail["partnerId"]
+    runtime.logger.append_keys(eventId=detail["eventId"], partner=partner_id, detailType=detail_type)
+    links = [detail["locationId"]] if detail_type == "LocationLinked" else []
+    runtime.apply(deps, partner_id, lambda s: engine.record_fact(s, partner_id, detail_type, detail),
+                  lambda _state: links)
+
+
+@runtime.metrics.log_metrics
+@runtime.logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any, deps: runtime.Deps | None = None) -> dict[str, Any]:
+    return runtime.sqs_batch(event, context, QUEUE, deps or runtime.Deps.from_env(), handle)

@@ -1,0 +1,1 @@
+"""Adapters: DynamoDB state, EventBridge publishing, dead-letter sending. Clients are lazy."""

@@ -1,0 +1,156 @@
+"""Partner state in DynamoDB (docs/architecture.md "Key design"), and an in-memory twin for tests.
+
+One item per partner holds the whole document (`state`, JSON) and the events that write announces
+(`outbox`, JSON); the table's stream carries them to the publisher. Every write is conditional on
+the version read, so two writers never lose an update.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import aws
+
+Event = tuple[str, dict[str, Any]]
+
+
+class ConflictError(Exception):
+    """Somebody else wrote the partner since we read it: re-read and re-apply."""
+
+
+@dataclass
+class Record:
+    state: dict[str, Any] | None
+    version: int
+
+
+def shard_of(partner_id: str, shards: int) -> int:
+    return zlib.crc32(partner_id.encode()) % shards
+
+
+class PartnerRepository(Protocol):
+    def get(self, partner_id: str) -> Record: ...
+    def put(self, partner_id: str, state: dict[str, Any], expected_version: int, outbox: list[Event],
+            due: str | None, links: list[str] = ...) -> None: ...
+    def due(self, day: str) -> Iterator[tuple[str, Record]]: ...
+    def partner_of_location(self, location_id: str) -> str | None: ...
+
+
+class DynamoPartnerRepository:
+    def __init__(self, table: str, shards: int = 16):
+        self.table = table
+        self.shards = shards
+
+    @property
+    def _db(self) -> Any:
+        return aws.client("dynamodb")
+
+    def get(self, partner_id: str) -> Record:
+        item = self._db.get_item(TableName=self.table, Key=_key(partner_id), ConsistentRead=True,
+                                 ProjectionExpression="version, #s", ExpressionAttributeNames={"#s": "state"}).get("Item")
+        return _record(item)
+
+    def put(self, partner_id: str, state: dict[str, Any], expected_version: int, outbox: list[Event],
+            due: str | None, links: list[str] = ()) -> None:
+        item: dict[str, Any] = {
+            **_key(partner_id),
+            "version": {"N": str(expected_version + 1)},
+            "state": {"S": json.dumps(state, separators=(",", ":"), sort_keys=True)},
+        }
+        if outbox:
+            item["outbox"] = {"S": json.dumps(outbox, separators=(",", ":"))}
+        if due is not None:
+            item["gsi1pk"] = {"S": f"DUE#{shard_of(partner_id, self.shards)}"}
+            item["gsi1sk"] = {"S": f"{due}#{partner_id}"}
+        if expected_version == 0:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {"ConditionExpression": "version = :v",
+                         "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}
+        from botocore.exceptions import ClientError
+
+        try:
+            if not links:
+                self._db.put_item(TableName=self.table, Item=item, **condition)
+                return
+            ops = [{"Put": {"TableName": self.table, "Item": item, **condition}}]
+            for location in links:
+                ops.append({"Put": {"TableName": self.table, "Item": {
+                    "pk": {"S": f"LOCATION#{location}"}, "sk": {"S": "LINK"}, "partnerId": {"S": partner_id}}}})
+            self._db.transact_write_items(TransactItems=ops)
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code == "ConditionalCheckFailedException" or (
+                code == "TransactionCanceledException" and "ConditionalCheckFailed" in str(exc)):
+                raise ConflictError(partner_id) from exc
+            raise
+
+    def due(self, day: str) -> Iterator[tuple[str, Record]]:
+        """Every partner with work due on `day` or earlier, shard by shard (a query, never a scan)."""
+        for shard in range(self.shards):
+            kwargs: dict[str, Any] = {
+                "TableName": self.table, "IndexName": "DueIndex",
+                "KeyConditionExpression": "gsi1pk = :p AND gsi1sk <= :d",
+                "ExpressionAttributeValues": {":p": {"S": f"DUE#{shard}"}, ":d": {"S": f"{day}#~"}},
+                "ProjectionExpression": "pk, version, #s", "ExpressionAttributeNames": {"#s": "state"},
+            }
+            while True:
+                page = self._db.query(**kwargs)
+                for item in page.get("Items", []):
+                    yield item["pk"]["S"].removeprefix("PARTNER#"), _record(item)
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def partner_of_location(self, location_id: str) -> str | None:
+        item = self._db.get_item(TableName=self.table, Key={"pk": {"S": f"LOCATION#{location_id}"}, "sk": {"S": "LINK"}}).get("Item")
+        return item["partnerId"]["S"] if item else None
+
+
+def _key(partner_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"PARTNER#{partner_id}"}, "sk": {"S": "STATE"}}
+
+
+def _record(item: dict[str, Any] | None) -> Record:
+    if not item:
+        return Record(None, 0)
+    return Record(json.loads(item["state"]["S"]), int(item["version"]["N"]))
+
+
+@dataclass
+class InMemoryPartnerRepository:
+    """The same contract in a dict, with the same conditional semantics; `published` collects the
+    outbox the stream would carry."""
+
+    items: dict[str, tuple[str, int, str | None]] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    published: list[Event] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, partner_id: str) -> Record:
+        row = self.items.get(partner_id)
+        return Record(json.loads(row[0]), row[1]) if row else Record(None, 0)
+
+    def put(self, partner_id: str, state: dict[str, Any], expected_version: int, outbox: list[Event],
+            due: str | None, links: list[str] = ()) -> None:
+        with self._lock:
+            current = self.items.get(partner_id)
+            if (current[1] if current else 0) != expected_version:
+                raise ConflictError(partner_id)
+            self.items[partner_id] = (json.dumps(state, sort_keys=True), expected_version + 1, due)
+            for location in links:
+                self.links[location] = partner_id
+            self.published.extend(json.loads(json.dumps(outbox)))
+
+    def due(self, day: str) -> Iterator[tuple[str, Record]]:
+        for pid, (doc, version, due) in sorted(self.items.items()):
+            if due is not None and due <= day:
+                yield pid, Record(json.loads(doc), version)
+
+    def partner_of_location(self, location_id: str) -> str | None:
+        return self.links.get(location_id)

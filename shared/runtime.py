@@ -1,0 +1,150 @@
+"""What every SQS-fed function shares: configuration, the partial-batch loop, optimistic retries,
+and the bad-input path (dead-letter queue with the reason + an `InputRejected` event).
+
+Handlers stay thin: they parse, call the pure core, and hand the result to `save`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from shared.adapters import aws
+from shared.adapters.publisher import EventBridgePublisher, Publisher
+from shared.adapters.repository import ConflictError, DynamoPartnerRepository, PartnerRepository, Record
+from shared.models.errors import InputError
+from shared.models.inbound import describe_input
+from shared.models.outbound import to_entry
+from shared.rules import engine
+from shared.rules.engine import RuleRejected
+
+logger = Logger()
+metrics = Metrics()
+CONFLICT_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Env:
+    table: str
+    bus: str
+    dlq_url: str
+    shards: int
+    idempotency_table: str
+
+    @classmethod
+    def load(cls) -> Env:
+        e = os.environ
+        return cls(e.get("STATE_TABLE", ""), e.get("EVENT_BUS_NAME", "partner-program"), e.get("DLQ_URL", ""),
+                   int(e.get("DUE_SHARDS", "16")), e.get("IDEMPOTENCY_TABLE", ""))
+
+
+@dataclass
+class Deps:
+    """Injectable dependencies (tests pass in-memory twins)."""
+
+    repo: PartnerRepository
+    publisher: Publisher
+    env: Env
+    dead_letter: Callable[[str, dict[str, str]], None]
+
+    @classmethod
+    def from_env(cls) -> Deps:
+        env = Env.load()
+
+        def send(body: str, attributes: dict[str, str]) -> None:
+            aws.client("sqs").send_message(
+                QueueUrl=env.dlq_url, MessageBody=body,
+                MessageAttributes={k: {"DataType": "String", "StringValue": v[:1024]} for k, v in attributes.items()})
+
+        return cls(DynamoPartnerRepository(env.table, env.shards), EventBridgePublisher(), env, send)
+
+
+def hashed(value: str) -> str:
+    """Person ids and other identifiers in logs: a short one-way digest, never the clear value."""
+    return hashlib.sha256(value.encode()).hexdigest()[:12]
+
+
+def apply(deps: Deps, partner_id: str, change: Callable[[dict[str, Any] | None], tuple[dict[str, Any], list[engine.Event]]],
+          links: Callable[[dict[str, Any]], list[str]] | None = None, first: Record | None = None) -> list[engine.Event]:
+    """Read the partner (or use `first`, already read), apply a pure change, write it back
+    conditionally with its outbox. A change that alters nothing writes nothing (duplicates cost one
+    read). On a concurrent write the whole read-apply-write is repeated."""
+    for _ in range(CONFLICT_RETRIES):
+        record: Record = first if first is not None else deps.repo.get(partner_id)
+        first = None
+        new, events = change(record.state)
+        if new == record.state and not events:
+            return []
+        outbox = [[kind, detail] for kind, detail in events]
+        try:
+            deps.repo.put(partner_id, new, record.version, outbox, engine.next_due(new), links(new) if links else [])
+        except ConflictError:
+            metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
+            continue
+        for kind, _ in events:
+            metrics.add_metric(name=kind, unit=MetricUnit.Count, value=1)
+        return events
+    raise ConflictError(partner_id)
+
+
+def sent_on(record: SQSRecord) -> str:
+    ts = record.attributes.sent_timestamp
+    return datetime.fromtimestamp(int(ts) / 1000, UTC).date().isoformat() if ts else "1970-01-01"
+
+
+def event_day(envelope_time: str | None, fallback: str) -> str:
+    """The business date of an event: the day of its EventBridge `time` (replays keep it)."""
+    if envelope_time:
+        try:
+            return datetime.fromisoformat(envelope_time.replace("Z", "+00:00")).date().isoformat()
+        except ValueError:
+            pass
+    return fallback
+
+
+def reject(deps: Deps, record: SQSRecord, error: InputError | RuleRejected, queue: str) -> None:
+    """Bad input is never lost and never blocks its batch: the message goes to the queue's DLQ with
+    the reason attached, and an `InputRejected` event says so. Both are retried with the record."""
+    reason = error.message
+    who = describe_input(record.body)
+    attributes = {"rejectionField": error.field, "rejectionReason": reason, "sourceQueue": queue,
+                  "originalMessageId": record.message_id}
+    if isinstance(error, RuleRejected):
+        attributes["rejectionCode"] = error.reason
+    deps.dead_letter(record.body, attributes)
+    rid = engine.event_id("InputRejected", queue, record.message_id, error.field)
+    detail = {"eventId": rid, "partnerId": who["partnerId"], "effectiveOn": sent_on(record), "field": error.field,
+              "reason": reason, "source": who["source"], "detailType": who["detailType"],
+              "originalEventId": who["originalEventId"], "queue": queue}
+    deps.publisher.publish([to_entry("InputRejected", detail, deps.env.bus)])
+    metrics.add_metric(name="InputRejected", unit=MetricUnit.Count, value=1)
+    logger.warning("input rejected", extra={"field": error.field, "reason": reason, "messageId": record.message_id,
+                                            "detailType": who["detailType"]})
+
+
+def sqs_batch(event: dict[str, Any], context: Any, queue: str, deps: Deps,
+              handle: Callable[[SQSRecord, Deps], None]) -> dict[str, Any]:
+    """Process an SQS batch record by record; report only the records that must be retried."""
+
+    def record_handler(record: SQSRecord) -> None:
+        try:
+            handle(record, deps)
+        except (InputError, RuleRejected) as error:
+            reject(deps, record, error, queue)
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+def body_json(record: SQSRecord) -> dict[str, Any]:
+    return json.loads(record.body)

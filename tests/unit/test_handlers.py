@@ -1,0 +1,49 @@
+"""Handlers with in-memory adapters: thin wiring around the core, bad input never sinks a batch."""
+
+from __future__ import annotations
+
+import json
+
+from functions.designation_attainment import app as attainment
+from functions.score_ingestion import app as ingestion
+from tests.fakes import LambdaContext, envelope, memory_deps, sqs_event
+
+
+def metrics_event(eid: str, value: object = 3, partner: str = "contoso-1") -> dict:
+    return envelope("partner.scorefeed", "MetricsReported", {
+        "eventId": eid, "partnerId": partner, "solutionArea": "DATA_AI", "measuredOn": "2022-11-10",
+        "measurements": [{"metric": "netCustomerAdds", "value": value, "association": "PAL"}]})
+
+
+def test_bad_record_goes_to_dlq_with_reason_and_input_rejected_the_rest_is_processed():
+    deps, repo, pub, dead = memory_deps()
+    event = sqs_event(metrics_event("e-1"), metrics_event("e-2", value="lots"), metrics_event("e-3", partner="fabrikam-2"))
+    result = ingestion.handler(event, LambdaContext(), deps=deps)
+    assert result == {"batchItemFailures": []}  # the bad one is dead-lettered by the handler itself
+    assert set(repo.items) == {"contoso-1", "fabrikam-2"}
+    [(body, attrs)] = dead
+    assert json.loads(body)["detail"]["eventId"] == "e-2"
+    assert attrs["rejectionField"] == "detail.measurements.0.value"
+    [rejected] = [json.loads(e["Detail"]) for e in pub.entries if e["DetailType"] == "InputRejected"]
+    assert rejected["field"] == "detail.measurements.0.value" and rejected["originalEventId"] == "e-2"
+    assert [k for k, _ in repo.published] == ["ScoreEvaluated", "ScoreEvaluated"]
+
+
+def test_duplicate_delivery_changes_nothing_and_publishes_nothing():
+    deps, repo, pub, dead = memory_deps()
+    ingestion.handler(sqs_event(metrics_event("e-1")), LambdaContext(), deps=deps)
+    before = dict(repo.items), list(repo.published)
+    ingestion.handler(sqs_event(metrics_event("e-1")), LambdaContext(), deps=deps)
+    assert (dict(repo.items), list(repo.published)) == before and dead == []
+
+
+def test_attainment_from_score_evaluated():
+    deps, repo, pub, dead = memory_deps()
+    from tests.unit.builders import Partner
+
+    p = Partner("contoso-1")
+    p.qualify("DATA_AI", "2022-11-15")
+    [evaluated] = [d for k, d in p.events if k == "ScoreEvaluated" and d["qualified"]][:1]
+    env = envelope("partner.designations", "ScoreEvaluated", evaluated)
+    assert attainment.handler(sqs_event(env), LambdaContext(), deps=deps) == {"batchItemFailures": []}
+    assert [k for k, _ in repo.published] == ["DesignationAttained", "BadgeIssued"]
