@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,8 +42,8 @@ class Env:
     idempotency_table: str
 
     @classmethod
-    def load(cls) -> Env:
-        e = os.environ
+    def load(cls, e: Mapping[str, str] | None = None) -> Env:
+        e = os.environ if e is None else e
         return cls(e.get("STATE_TABLE", ""), e.get("EVENT_BUS_NAME", "partner-program"), e.get("DLQ_URL", ""),
                    int(e.get("DUE_SHARDS", "16")), e.get("IDEMPOTENCY_TABLE", ""))
 
@@ -58,8 +58,8 @@ class Deps:
     dead_letter: Callable[[str, dict[str, str]], None]
 
     @classmethod
-    def from_env(cls) -> Deps:
-        env = Env.load()
+    def from_env(cls, mapping: Mapping[str, str] | None = None) -> Deps:
+        env = Env.load(mapping)
 
         def send(body: str, attributes: dict[str, str]) -> None:
             aws.client("sqs").send_message(
@@ -99,7 +99,7 @@ def apply(deps: Deps, partner_id: str, change: Callable[[dict[str, Any] | None],
 
 def sent_on(record: SQSRecord) -> str:
     ts = record.attributes.sent_timestamp
-    return datetime.fromtimestamp(int(ts) / 1000, UTC).date().isoformat() if ts else "1970-01-01"
+    return (datetime.fromtimestamp(int(ts) / 1000, UTC) if ts else datetime.now(UTC)).date().isoformat()
 
 
 def event_day(envelope_time: str | None, fallback: str) -> str:

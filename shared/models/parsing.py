@@ -1,0 +1,74 @@
+"""JSON loading, size guards and pydantic-error conversion shared by the inbound and outbound parsers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.models.errors import InputError, field_path
+
+__all__ = ["MAX_BODY_BYTES", "MAX_DETAIL_BYTES", "body_size", "check_detail", "first_error", "load_body"]
+
+MAX_DETAIL_BYTES = 64 * 1024  # a detail larger than this is refused (field `detail`)
+MAX_BODY_BYTES = 1024 * 1024  # SQS' own maximum message size; nothing larger is even parsed
+
+
+def first_error(exc: ValidationError, prefix: str) -> InputError:
+    """The InputError of a ValidationError's first error; its location is joined below `prefix`."""
+    err = exc.errors(include_url=False, include_context=False, include_input=False)[0]
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return InputError(field_path(err["loc"], prefix), msg)
+
+
+def body_size(text: str | bytes | bytearray) -> int:
+    """Size in UTF-8 bytes."""
+    if isinstance(text, str):
+        return len(text) if text.isascii() else len(text.encode("utf-8"))
+    return len(text)
+
+
+def load_body(body: str | bytes | bytearray | Mapping[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """The envelope dict of an SQS body (numbers with a fraction become exact `Decimal`s), and the
+    body's size in bytes (None when a dict was given). InputError(`body`) when it is not a JSON
+    object."""
+    if isinstance(body, Mapping):
+        return (body if isinstance(body, dict) else dict(body)), None
+    if not isinstance(body, str | bytes | bytearray):
+        raise InputError("body", f"must be a JSON object, got {type(body).__name__}")
+    size = body_size(body)
+    if size > MAX_BODY_BYTES:
+        raise InputError("body", f"is {size} bytes, more than the {MAX_BODY_BYTES} allowed")
+    try:
+        envelope = json.loads(body, parse_float=Decimal)
+    except ValueError as exc:  # includes UnicodeDecodeError
+        raise InputError("body", f"is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError("body", "is nested too deeply") from None
+    if not isinstance(envelope, dict):
+        raise InputError("body", f"must be a JSON object, got {type(envelope).__name__}")
+    return envelope, size
+
+
+def check_detail(envelope: Mapping[str, Any], raw_size: int | None) -> dict[str, Any]:
+    """The envelope's `detail` object, refused (field `detail`) when missing, not an object, or
+    larger than MAX_DETAIL_BYTES as compact UTF-8 JSON. `raw_size` is the size of the body it came
+    from (None for a dict): a body within the limit needs no second look."""
+    detail = envelope.get("detail")
+    if detail is None:
+        raise InputError("detail", "is required")
+    if not isinstance(detail, dict):
+        raise InputError("detail", f"must be a JSON object, got {type(detail).__name__}")
+    if raw_size is None or raw_size > MAX_DETAIL_BYTES:
+        try:
+            size = body_size(json.dumps(detail, separators=(",", ":"), ensure_ascii=False, default=str))
+        except (RecursionError, ValueError):  # nested too deeply, or circular (a dict from Python)
+            raise InputError("detail", "is nested too deeply") from None
+        if size > MAX_DETAIL_BYTES:
+            raise InputError("detail", f"is {size} bytes, more than the {MAX_DETAIL_BYTES} allowed")
+    return detail
