@@ -1,0 +1,60 @@
+# Solutions Partner engine — every command a developer or CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install test test-all lint format bench reliability build deploy run demo schemas clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
+	  || $(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv with the pinned dependencies (and the partnerctl command)
+
+test: $(STAMP) ## Run the whole test suite (unit, contract, infra, component, end-to-end, smoke of the long suites)
+	$(PY) -m pytest -p no:cacheprovider
+
+lint: $(STAMP) ## ruff, cfn-lint and the committed JSON Schemas
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/cfn-lint template.yaml
+	$(PY) scripts/gen_schemas.py --check
+
+format: $(STAMP) ## Format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schemas: $(STAMP) ## Regenerate events/schemas from the models
+	$(PY) scripts/gen_schemas.py
+
+bench: $(STAMP) ## Benchmarks: request counts, cold start, CPU, throughput (writes docs/benchmarks.md)
+	$(PY) -m bench
+
+reliability: $(STAMP) ## The full reliability suite (duplicates, faults, concurrency, bad input)
+	RELIABILITY_FULL=1 $(PY) -m pytest -p no:cacheprovider tests/reliability -q
+
+build: $(STAMP) ## Stage the Lambda package (build/lambda) and run sam build when SAM CLI is installed
+	rm -rf build/lambda && mkdir -p build/lambda
+	cp -r functions shared requirements.txt build/lambda/
+	find build/lambda -name __pycache__ -prune -exec rm -rf {} +
+	@if command -v sam >/dev/null; then sam build; else echo "SAM CLI not installed: staged build/lambda only"; fi
+
+deploy: build ## Deploy to AWS with SAM (needs AWS credentials and SAM CLI)
+	sam deploy --guided
+
+run: $(STAMP) ## Start the whole system locally (moto server + pollers + scheduler + API on :3000)
+	$(PY) -m devstack.run
+
+demo: $(STAMP) ## Replay the demo scenario against a running `make run`
+	$(VENV)/bin/partnerctl demo
+
+clean: ## Remove build output and caches
+	rm -rf build .aws-sam .pytest_cache .ruff_cache .hypothesis
