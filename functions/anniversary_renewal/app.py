@@ -56,7 +56,7 @@ def _idempotent_run(table: str) -> Any:
     def run(invocation: dict[str, Any], deps: runtime.Deps) -> dict[str, Any]:
         return run_day(runtime.event_day(invocation.get("time"), ""), deps)
 
-    return run
+    return run, config
 
 
 @runtime.metrics.log_metrics
@@ -70,4 +70,6 @@ def handler(event: dict[str, Any], context: Any, deps: runtime.Deps | None = Non
     invocation = {"id": event.get("id"), "time": event["time"]}
     if not deps.env.idempotency_table:
         return run_day(runtime.event_day(event["time"], ""), deps)
-    return _idempotent_run(deps.env.idempotency_table)(invocation=invocation, deps=deps)
+    run, config = _idempotent_run(deps.env.idempotency_table)
+    config.register_lambda_context(context)
+    return run(invocation=invocation, deps=deps)

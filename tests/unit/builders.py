@@ -69,37 +69,9 @@ class Partner:
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [d for k, d in self.events if k == kind]
 
-    # -- convenience: a full-score history for an area -------------------------------------
     def qualify(self, area: str, on: str, people: str = "q") -> None:
-        """Report maximum performance and customer success and certify enough people to fill skilling."""
-        book = rulebook_for(date.fromisoformat(on))
-        track = book.areas[area].tracks[0]
-        values: dict[str, list[dict[str, Any]]] = {}
-        for metric in track.metrics:
-            if metric.roster is not None:
-                n = 0
-                for gate in metric.roster.gates:
-                    for i in range(gate.persons):
-                        self.fact("CertificationEarned", cert(f"{people}-{metric.key}-g{gate.name}-{i}", sorted(gate.certifications)[0], on))
-                for i in range(12 if metric.roster.points_per_person else 0):
-                    self.fact("CertificationEarned", cert(f"{people}-{metric.key}-{i}", sorted(metric.roster.certifications)[0], on))
-                    n += 1
-                continue
-            for part in metric.parts:
-                assoc = sorted(part.associations)[0] if part.associations else None
-                m = {"metric": metric.key, "value": str(int(part.unit_size) * 10000), "association": assoc}
-                if part.segment:
-                    m["segment"] = part.segment
-                values.setdefault(metric.key, []).append(m)
-        ms = [m for group in values.values() for m in group]
-        # one measurement per (metric, association, segment)
-        seen, unique = set(), []
-        for m in ms:
-            k = (m["metric"], m.get("association"), m.get("segment"))
-            if k not in seen:
-                seen.add(k)
-                unique.append(m)
-        self.fact("MetricsReported", {"solutionArea": area, "measuredOn": on, "measurements": unique})
+        for detail_type, detail in qualifying_facts(area, on, people):
+            self.fact(detail_type, detail)
 
     def drop(self, area: str, on: str) -> None:
         """Report zero performance and customer success for an area."""
@@ -117,3 +89,34 @@ class Partner:
                     m["segment"] = part.segment
                 ms.append(m)
         self.fact("MetricsReported", {"solutionArea": area, "measuredOn": on, "measurements": ms})
+
+
+def qualifying_facts(area: str, on: str, people: str = "q") -> list[tuple[str, dict[str, Any]]]:
+    """Maximum performance and customer success for an area, and enough certified people to fill
+    its skilling metrics (gates first), as inbound (detail-type, detail) pairs. Values are numbers."""
+    book = rulebook_for(date.fromisoformat(on))
+    track = book.areas[area].tracks[0]
+    facts: list[tuple[str, dict[str, Any]]] = []
+    measurements, seen = [], set()
+    for metric in track.metrics:
+        if metric.roster is not None:
+            for gate in metric.roster.gates:
+                for i in range(gate.persons):
+                    facts.append(("CertificationEarned", cert(f"{people}-{metric.key}-g{gate.name}-{i}".replace(" ", ""),
+                                                              sorted(gate.certifications)[0], on)))
+            for i in range(12):
+                facts.append(("CertificationEarned", cert(f"{people}-{metric.key}-{i}", sorted(metric.roster.certifications)[0], on)))
+            continue
+        for part in metric.parts:
+            assoc = sorted(part.associations)[0] if part.associations else None
+            key = (metric.key, assoc, part.segment)
+            if key in seen:
+                continue
+            seen.add(key)
+            m = {"metric": metric.key, "value": int(part.unit_size) * 10000, "association": assoc}
+            if part.segment:
+                m["segment"] = part.segment
+            measurements.append(m)
+    facts.append(("MetricsReported", {"eventId": eid("m"), "partnerId": "p", "solutionArea": area, "measuredOn": on,
+                                      "measurements": measurements}))
+    return facts
