@@ -578,6 +578,29 @@ def _anniversary_check(ch: _Change, occ: str, policy: Policy) -> None:
     )
 
 
+def _renewal_risk(ch: _Change, occ: str, day: str, policy: Policy) -> None:
+    """Forecast (issue "Beyond Partner Center"): which designations would lapse if the anniversary
+    were today, and the smallest change that avoids it. Checked once per anniversary, on the first
+    run inside the horizon."""
+    from .guidance import plan
+
+    state = ch.state
+    state.setdefault("riskChecked", []).append(occ)
+    if day >= occ:
+        return
+    book = rulebook_for(_d(day))
+    start = _plus(day, -book.qualification_window_days)
+    for area in active_designations(state):
+        if qualified_in_window(state["scoreHistory"].get(area, []), start, day):
+            continue
+        score = evaluate(state, area, day)
+        needs = plan(score)["needs"]
+        shortfall = [{"metric": n["metric"], "unitsNeeded": n["unitsNeeded"], "pointsNeeded": n["pointsGained"]} for n in needs]
+        ch.decide(day, "RENEWAL_FORECAST", "AT_RISK", solutionArea=area, anniversaryDate=occ, total=fmt(score.points()))
+        ch.emit("RenewalAtRisk", day, (area, occ), anniversaryDate=occ, solutionArea=area,
+                daysUntil=(_d(occ) - _d(day)).days, shortfall=shortfall)
+
+
 def _window_history(state: State, area: str, start: str, end: str) -> list[list[Any]]:
     hist = state["scoreHistory"].get(area, [])
     before = [h for h in hist if h[0] <= start][-1:]
@@ -811,6 +834,7 @@ def _msp_check(ch: _Change, occ: str, policy: Policy) -> None:
 # --------------------------------------------------------------------------------------------
 
 _ORDER = {
+    "RENEWAL_RISK": -1,
     "PAYMENT_LAPSE": 0,
     "ANNIVERSARY": 1,
     "SPEC_WARNING": 2,
@@ -826,6 +850,8 @@ def due_items(state: State, policy: Policy = DEFAULT_POLICY) -> list[tuple[str, 
     occ = _next_occurrence(state, policy)
     if occ is not None and _member_on(state, occ):
         items.append((occ, "ANNIVERSARY", occ))
+        if active_designations(state) and occ not in state.setdefault("riskChecked", []):
+            items.append((_plus(occ, -policy.renewal_risk_horizon_days), "RENEWAL_RISK", occ))
     for key, renewal in state["renewals"].items():
         if not renewal["closed"]:
             items.append((_plus(renewal["paymentDueBy"], 1), "PAYMENT_LAPSE", key))
@@ -862,7 +888,9 @@ def run_due(
         if not due:
             break
         when, kind, key = min(due, key=lambda i: (i[0], _ORDER[i[1]], i[2]))
-        if kind == "ANNIVERSARY":
+        if kind == "RENEWAL_RISK":
+            _renewal_risk(ch, key, day, policy)
+        elif kind == "ANNIVERSARY":
             _anniversary_check(ch, key, policy)
         elif kind == "PAYMENT_LAPSE":
             _payment_lapse(ch, key)

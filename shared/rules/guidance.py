@@ -33,7 +33,7 @@ def _gate_persons(metric: Metric, units: int | None) -> int:
 
 def plan(score: AreaScore) -> dict[str, Any]:
     book: Rulebook = score.rulebook
-    metrics = {m.metric: m for m in book.areas[score.area].track(score.track).metrics}
+    metrics = {m.key: m for m in book.areas[score.area].track(score.track).metrics}
     points = {m.metric: m.points for m in score.metrics}
     units_needed = dict.fromkeys(points, 0)
     gates = dict.fromkeys(points, 0)

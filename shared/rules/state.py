@@ -18,6 +18,7 @@ item) and the only input of the rules besides an explicit date.
     training         {"periods": {periodEnd: {...}}, "designations": {area: attainedOn}}
     offers           {offerId: {offerType, publishedOn, coSellReady}}
     locations        [locationId, ...]
+    riskChecked      [occurrence, ...]  anniversaries whose renewal-risk forecast was made
     decisions        [{on, rule, outcome, ...}]  the audit trail
 """
 
@@ -45,6 +46,7 @@ def new_state(partner_id: str) -> State:
         "training": {"periods": {}, "designations": {}},
         "offers": {},
         "locations": [],
+        "riskChecked": [],
         "decisions": [],
     }
 

@@ -462,3 +462,35 @@ def test_incentives_option_1_or_option_2_never_both_and_a_designation_from_2023_
     answer = gates.incentives_gate(p.state, "2023-02-01")
     assert answer["option"] == "OPTION_1"  # "Double incentives will not be possible"
     assert gates.incentives_gate(p.state, "2023-10-01")["reason"] == "OPTION_1_DESIGNATION"
+
+
+def test_renewal_risk_forecast_inside_the_horizon_names_the_smallest_change():
+    # Issue "Beyond Partner Center" §4: designations that would lapse if the anniversary were today.
+    p = Partner()
+    p.qualify("DATA_AI", "2022-11-15")
+    p.drop("DATA_AI", "2023-01-10")
+    p.tick("2023-09-15")
+    assert p.of("RenewalAtRisk") == []
+    p.tick("2023-09-16")  # 60 days before 2023-11-15
+    [risk] = p.of("RenewalAtRisk")
+    assert risk["solutionArea"] == "DATA_AI" and risk["daysUntil"] == 60
+    assert {s["metric"] for s in risk["shortfall"]} == {"netCustomerAdds", "usageGrowth", "deployments"}
+    p.tick("2023-09-30")
+    assert len(p.of("RenewalAtRisk")) == 1  # once per anniversary
+
+
+def test_guidance_names_what_each_metric_still_needs_smallest_change_first():
+    # FAQ "What if I do not have the 70 points ...?": "guidance on how you can improve your score".
+    from shared.rules.guidance import plan
+
+    book = rulebook_for(D("2022-11-01"))
+    s = score_area(book, "DATA_AI", [Measurement("netCustomerAdds", Fraction(1), "PAL"),
+                                     Measurement("usageGrowth", Fraction(20), "PAL")], {})
+    g = plan(s)
+    assert g["reachable"] and 70 <= Fraction(g["projectedTotal"]) < 76
+    needs = {n["metric"]: n for n in g["needs"]}
+    assert needs["deployments"]["unitsNeeded"] == 1  # every metric above 0 first
+    assert needs["intermediateCertifications"]["gatePersonsNeeded"] == 4  # 2 architects + 2 administrators
+    assert [n["unitsNeeded"] for n in g["needs"]] == sorted(n["unitsNeeded"] for n in g["needs"])
+    done = score_area(book, "DATA_AI", [Measurement("netCustomerAdds", Fraction(3), "PAL")], {})
+    assert plan(done)["needs"][0]["metric"] != "netCustomerAdds"
