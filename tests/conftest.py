@@ -11,6 +11,7 @@ os.environ.update({
     "POWERTOOLS_SERVICE_NAME": "partner-engine-test",
     "POWERTOOLS_METRICS_NAMESPACE": "PartnerEngineTest",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_DEV": "false",
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)

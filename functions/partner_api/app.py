@@ -92,8 +92,10 @@ def publish_check(check: PublishCheck) -> Response | dict[str, Any]:
             return Response(404, content_types.APPLICATION_JSON,
                             {"reason": "UNKNOWN_LOCATION", "message": f"No PGA is linked to location {check.locationId}."})
     state = _state(partner_id)
+    if state is None:
+        return _not_found(partner_id)
     result = gates.offer_gate(state, check.offerType, on, check.offerId)
-    held = designations_held(state, on) if state else []
+    held = designations_held(state, on)
     return {**result, "on": on, "partnerId": partner_id, "locationId": check.locationId, "designations": held}
 
 

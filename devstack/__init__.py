@@ -1,0 +1,1 @@
+"""Local development stack: moto-hosted infrastructure built from template.yaml, pollers, CLI."""
