@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from functions.partner_api import dashboard
 from shared import runtime
 from shared.rules import gates, views
 from shared.rules.engine import record_fact
@@ -82,7 +83,7 @@ def bad_request(exc: RequestValidationError) -> Response:
 
 
 @app.post("/publish-checks", summary="Marketplace publish-check for a PGA or PLA")
-def publish_check(check: PublishCheck) -> Response | dict[str, Any]:
+def publish_check(check: PublishCheck):
     on = _day(check.on)
     partner_id = check.partnerId
     if partner_id is None:
@@ -100,25 +101,34 @@ def publish_check(check: PublishCheck) -> Response | dict[str, Any]:
 
 
 @app.get("/partners/<partnerId>", summary="Designations, badges, anniversary, fees, specializations")
-def get_partner(partnerId: PartnerId, on: OnDate = None) -> Response | dict[str, Any]:
+def get_partner(partnerId: PartnerId, on: OnDate = None):
     state = _state(partnerId)
     return _not_found(partnerId) if state is None else views.partner_view(state, _day(on))
 
 
 @app.get("/partners/<partnerId>/scores", summary="Points per metric and area, with guidance to 70")
-def get_scores(partnerId: PartnerId, on: OnDate = None) -> Response | dict[str, Any]:
+def get_scores(partnerId: PartnerId, on: OnDate = None):
     state = _state(partnerId)
     return _not_found(partnerId) if state is None else views.scores_view(state, _day(on))
 
 
 @app.get("/partners/<partnerId>/eligibility", summary="Incentives, co-sell, specializations, Azure Expert MSP")
-def get_eligibility(partnerId: PartnerId, on: OnDate = None) -> Response | dict[str, Any]:
+def get_eligibility(partnerId: PartnerId, on: OnDate = None):
     state = _state(partnerId)
     return _not_found(partnerId) if state is None else views.eligibility_view(state, _day(on))
 
 
+@app.get("/dashboard/<partnerId>", include_in_schema=False)
+def get_dashboard(partnerId: PartnerId, on: OnDate = None):
+    """Score dashboard: one self-contained HTML page (no scripts, no external URLs)."""
+    state = _state(partnerId)
+    if state is None:
+        return _not_found(partnerId)
+    return Response(200, "text/html; charset=utf-8", dashboard.render(state, _day(on)))
+
+
 @app.get("/partners/<partnerId>/history", summary="Decision audit trail")
-def get_history(partnerId: PartnerId) -> Response | dict[str, Any]:
+def get_history(partnerId: PartnerId):
     state = _state(partnerId)
     if state is None:
         return _not_found(partnerId)
@@ -126,7 +136,7 @@ def get_history(partnerId: PartnerId) -> Response | dict[str, Any]:
 
 
 @app.post("/partners/<partnerId>/what-if", summary="Projected scores for hypothetical facts; nothing is stored")
-def what_if(partnerId: PartnerId, body: WhatIf) -> Response | dict[str, Any]:
+def what_if(partnerId: PartnerId, body: WhatIf):
     from shared.models.inbound import INBOUND
     from shared.models.errors import InputError
     from shared.models.parsing import first_error

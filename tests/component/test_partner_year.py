@@ -9,7 +9,9 @@ from tests.unit.builders import qualifying_facts
 
 SOURCES = {"MetricsReported": "partner.scorefeed", "CertificationEarned": "partner.skilling",
            "CertificationRemoved": "partner.skilling", "LegacyCompetencyRecorded": "partner.membership",
-           "BenefitsElected": "partner.membership", "SpecializationRecorded": "partner.membership"}
+           "BenefitsElected": "partner.membership", "SpecializationRecorded": "partner.membership",
+           "LocationLinked": "partner.membership", "AzureExpertMspRecorded": "partner.membership",
+           "OfferRecorded": "partner.marketplace", "TrainingMetricsReported": "partner.training"}
 
 
 def ev(detail_type: str, detail: dict, partner: str, day: str) -> dict:
