@@ -31,6 +31,7 @@ from .state import (
 
 LAUNCH = PROGRAM_LAUNCH.isoformat()
 LEGACY_LAST_DAY = "2022-09-30"
+MEASUREMENT_HISTORY = 36  # measurements kept per metric key (three years of monthly refreshes)
 MAX_DUE_STEPS = 500  # bound of one catch-up run (about 80 years of yearly work for one partner)
 
 Event = tuple[str, dict[str, Any]]
@@ -94,19 +95,28 @@ class _Change:
 
 
 def measurements_of(state: State, area: str, on: str | None = None) -> list[Measurement]:
+    """The measurement in force on `on` (latest dated on or before it) for each metric key."""
     out = []
-    for key, (measured_on, value, _eid) in state["measurements"].get(area, {}).items():
-        if on is not None and measured_on > on:
-            continue
+    for key, history in state["measurements"].get(area, {}).items():
+        current = history[-1]
+        if on is not None and current[0] > on:
+            earlier = [h for h in history if h[0] <= on]
+            if not earlier:
+                continue
+            current = earlier[-1]
         metric, assoc, segment = key.split("|")
-        out.append(Measurement(metric, Fraction(value), assoc or None, segment or None))
+        out.append(Measurement(metric, Fraction(current[1]), assoc or None, segment or None))
     return out
 
 
 def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
+    """Who holds which certification on `on` (now, when None)."""
     roster: dict[str, set[str]] = {}
-    for key, (cert_on, _eid, held, _name) in state["roster"].items():
-        if not held or (on is not None and cert_on > on):
+    for key, (cert_on, _eid, held, _name, since) in state["roster"].items():
+        if on is None or cert_on <= on:
+            if not held:
+                continue
+        elif held or since is None or since > on:  # the change is after `on`: what held before it?
             continue
         person, cert = key.split("|", 1)
         roster.setdefault(cert, set()).add(person)
@@ -216,9 +226,13 @@ def _metrics_reported(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
     changed = False
     for m in d["measurements"]:
         key = f"{m['metric']}|{m.get('association') or ''}|{m.get('segment') or ''}"
-        if _newer((on, eid), stored.get(key), 0, 2):  # never overwrite a newer measurement
-            stored[key] = [on, str(m["value"]), eid]
-            changed = True
+        history = stored.setdefault(key, [])
+        entry = [on, str(m["value"]), eid]
+        if entry in history or any(h[0] == on and h[2] > eid for h in history):
+            continue  # a duplicate, or the same day's later-keyed measurement already stands
+        history[:] = sorted([h for h in history if h[0] != on] + [entry])[-MEASUREMENT_HISTORY:]
+        # Only the newest measurement is current; an older one only fills the history.
+        changed = changed or history[-1] is entry
     if d.get("track") and _newer((on, eid), ch.state["tracks"].get(area), 0, 2):
         ch.state["tracks"][area] = [on, d["track"], eid]
         changed = True
@@ -233,7 +247,10 @@ def _certification(ch: _Change, d: dict[str, Any], held: bool) -> None:
     if not _newer((on, eid), ch.state["roster"].get(key), 0, 1):
         return
     before = ch.state["roster"].get(key)
-    ch.state["roster"][key] = [on, eid, held, d["certification"]]
+    since = None
+    if not held and before is not None:
+        since = before[0] if before[2] else before[4]  # when the removed certification was earned
+    ch.state["roster"][key] = [on, eid, held, d["certification"], since]
     if before is not None and before[2] == held:
         return  # the person's holding did not change: nothing to re-score
     book = rulebook_for(_d(on))

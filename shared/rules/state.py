@@ -4,9 +4,9 @@ Dates are ISO strings (they sort as dates). The document is the unit of storage 
 item) and the only input of the rules besides an explicit date.
 
     partnerId        str
-    measurements     {area: {"metric|association|segment": [measuredOn, value, eventId]}}
+    measurements     {area: {"metric|association|segment": [[measuredOn, value, eventId], ...]}} (sorted)
     tracks           {area: [measuredOn, track, eventId]}
-    roster           {"personId|certification": [on, eventId, held, certificationAsWritten]}
+    roster           {"personId|certification": [on, eventId, held, certificationAsWritten, earnedOn if removed]}
     scoreHistory     {area: [[evaluatedOn, qualified, total, rulebookVersion], ...]}  (sorted)
     designations     {area: {"periods": [[attainedOn, lapsedOn | None], ...]}}
     badges           {badge: [[issuedOn, withdrawnOn | None], ...]}

@@ -116,7 +116,28 @@ def test_measurement_never_overwrites_a_newer_one():
     p = Partner()
     p.fact("MetricsReported", metrics("DATA_AI", "2022-12-10", {"netCustomerAdds": 3}))
     p.fact("MetricsReported", metrics("DATA_AI", "2022-11-10", {"netCustomerAdds": 1}))
-    assert p.state["measurements"]["DATA_AI"]["netCustomerAdds|PAL|"][1] == "3"
+    assert p.state["measurements"]["DATA_AI"]["netCustomerAdds|PAL|"][-1][1] == "3"
+    assert len(p.of("ScoreEvaluated")) == 1  # the late, older one only fills the history
+
+
+def test_scores_as_of_a_past_date_use_the_facts_in_force_then():
+    # Issue "Beyond Partner Center" §2: time travel from the recorded facts.
+    from shared.rules.views import scores_view
+
+    p = Partner()
+    p.fact("MetricsReported", metrics("DATA_AI", "2022-11-10", {"netCustomerAdds": 3}))
+    p.fact("MetricsReported", metrics("DATA_AI", "2022-12-10", {"netCustomerAdds": 1}))
+    p.fact("CertificationEarned", cert("ann", "Azure Data Engineer Associate", "2022-11-01"))
+    p.fact("CertificationRemoved", cert("ann", "Azure Data Engineer Associate", "2022-12-01"))
+
+    def nca(on):
+        area = next(a for a in scores_view(p.state, on)["areas"] if a["solutionArea"] == "DATA_AI")
+        return area["metrics"][0]["points"]
+
+    assert (nca("2022-11-09"), nca("2022-11-30"), nca("2022-12-31")) == ("0.00", "30.00", "10.00")
+    from shared.rules.engine import roster_of
+    assert roster_of(p.state, "2022-11-15") == {"azure data engineer associate": {"ann"}}
+    assert roster_of(p.state, "2022-12-15") == {} and roster_of(p.state) == {}
 
 
 def test_qualification_window_grows_from_30_to_180_days_on_2023_09_19():
