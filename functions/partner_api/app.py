@@ -137,10 +137,11 @@ def get_history(partnerId: PartnerId):
 
 @app.post("/partners/<partnerId>/what-if", summary="Projected scores for hypothetical facts; nothing is stored")
 def what_if(partnerId: PartnerId, body: WhatIf):
-    from shared.models.inbound import INBOUND
-    from shared.models.errors import InputError
-    from shared.models.parsing import first_error
     from pydantic import ValidationError
+
+    from shared.models.errors import InputError
+    from shared.models.inbound import INBOUND
+    from shared.models.parsing import first_error
 
     state = _state(partnerId)
     if state is None:

@@ -57,17 +57,17 @@ main{max-width:1340px;margin:0 auto;padding:10px 14px 18px}
 .chip{display:inline-block;padding:1px 8px;margin:0 4px 2px 0;border-radius:10px;background:#e3ecfb;color:#173f87;font-size:.9rem;font-weight:600}
 .muted{color:#6b7685}
 .countdown{font-weight:700}
-.legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:0 0 8px;color:#4a5568;font-size:.92rem}
+.legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:8px 0 0;color:#4a5568;font-size:.92rem}
 .legend span{display:inline-flex;align-items:center;gap:5px}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px}
 .grid{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:10px}
-.area{background:#fff;border:1px solid #d9dee6;border-top:5px solid #9aa5b4;border-radius:8px;padding:8px 12px 8px}
+.area{background:#fff;border:1px solid #d9dee6;border-top:5px solid #9aa5b4;border-radius:8px;padding:6px 12px}
 .area.status-attained{border-top-color:#1f8a4c}
 .area.status-at-risk{border-top-color:#d08a00}
 .area.status-qualified{border-top-color:#2f6fd6}
 .area header{display:flex;justify-content:space-between;align-items:center;gap:8px}
 .area h2{font-size:1.08rem;margin:0}
-.badge{white-space:nowrap;padding:2px 9px;border-radius:11px;font-size:.86rem;font-weight:700}
+.badge{white-space:nowrap;padding:1px 9px;border:1px solid transparent;border-radius:11px;font-size:.86rem;font-weight:700}
 .badge.attained{background:#dcf3e5;color:#155f35}
 .badge.at-risk{background:#fff0cc;color:#7a4f00;border:1px solid #e0a800}
 .badge.qualified{background:#e3ecfb;color:#173f87}
@@ -79,14 +79,14 @@ main{max-width:1340px;margin:0 auto;padding:10px 14px 18px}
 .total .note.short{color:#9a3412}
 .bar{position:relative;height:10px;background:#e7eaef;border-radius:5px}
 .bar .fill{position:absolute;left:0;top:0;bottom:0;border-radius:5px;background:#7c8796}
-.total-bar{height:16px;margin:2px 0 16px}
+.total-bar{height:16px;margin:2px 0 15px}
 .total-bar .fill{background:#9aa5b4}
 .status-attained .total-bar .fill{background:#1f8a4c}
 .status-at-risk .total-bar .fill{background:#d08a00}
 .status-qualified .total-bar .fill{background:#2f6fd6}
 .line70{position:absolute;top:-4px;bottom:-4px;width:0;border-left:2px dashed #b4232a}
-.line70 span{position:absolute;top:20px;left:-12px;font-size:.8rem;color:#b4232a;font-weight:700}
-.metric{margin:3px 0 5px}
+.line70 span{position:absolute;top:19px;left:-7px;line-height:1;font-size:.8rem;color:#b4232a;font-weight:700}
+.metric{margin:2px 0 3px}
 .metric .label{display:flex;justify-content:space-between;gap:6px;font-size:.93rem}
 .metric .name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .metric .nums{white-space:nowrap;font-variant-numeric:tabular-nums}
@@ -94,11 +94,11 @@ main{max-width:1340px;margin:0 auto;padding:10px 14px 18px}
 .cat-PERFORMANCE{background:#3b6fc4 !important}
 .cat-SKILLING{background:#7b4fc2 !important}
 .cat-CUSTOMER_SUCCESS{background:#138a8a !important}
-.meta{margin:6px 0 0;font-size:.85rem;color:#6b7685}
+.meta{margin:4px 0 0;font-size:.85rem;color:#6b7685}
 .gates{margin-top:10px;background:#fff;border:1px solid #d9dee6;border-radius:8px;padding:8px 14px}
 .gates h2{font-size:1.08rem;margin:0 0 4px}
 .gates table{border-collapse:collapse;width:100%}
-.gates th,.gates td{text-align:left;padding:3px 8px;border-bottom:1px solid #edf0f4;vertical-align:top}
+.gates th,.gates td{text-align:left;padding:2px 8px;border-bottom:1px solid #edf0f4;vertical-align:top}
 .gates th{color:#5b6676;font-weight:600}
 .gates code{font-size:.9rem}
 .yes{color:#155f35;font-weight:700}
@@ -150,7 +150,7 @@ def _countdown(on: str, anniversary: str | None) -> str:
     return f"in {days} day{'s' if days != 1 else ''}"
 
 
-def _header(partner: dict[str, Any], on: str) -> str:
+def _header(partner: dict[str, Any], on: str, legend: str) -> str:
     badges = "".join(f'<span class="chip" data-badge="{_e(b)}">{_e(AREA_NAMES.get(b, b))}</span>'
                      for b in partner["badges"]) or '<span class="muted">none</span>'
     anniversary = partner.get("anniversaryDate")
@@ -170,6 +170,7 @@ def _header(partner: dict[str, Any], on: str) -> str:
 <h1>Solutions Partner score dashboard</h1>
 <p class="sub">Partner <strong id="partner-id">{_e(partner["partnerId"])}</strong> \u00b7 as of
 <time id="as-of" datetime="{_e(on)}">{_e(on)}</time></p>
+{legend}
 </div>
 <dl class="facts">
 <dt>Badges</dt><dd id="badges">{badges}</dd>
@@ -238,6 +239,14 @@ def _gates(eligibility: dict[str, Any]) -> str:
 </section>"""
 
 
+LEGEND = (
+    '<p class="legend"><span><i class="sw" style="border-left:2px dashed #b4232a;border-radius:0;width:2px"></i>'
+    f"{QUALIFYING_POINTS}-point line</span>"
+    + "".join(f'<span><i class="sw cat-{c}"></i>{n}</span>' for c, n in CATEGORY_NAMES.items())
+    + f'<span><span class="badge at-risk">At risk</span> held, now below {QUALIFYING_POINTS}</span></p>'
+)
+
+
 def render(state: dict[str, Any], on: str) -> str:
     """The complete dashboard page for one partner as of `on` (YYYY-MM-DD)."""
     partner = views.partner_view(state, on)
@@ -245,7 +254,6 @@ def render(state: dict[str, Any], on: str) -> str:
     eligibility = views.eligibility_view(state, on)
     held = {d["solutionArea"]: d for d in partner["designations"]}
     cards = "\n".join(_card(a, held.get(a["solutionArea"])) for a in scores["areas"])
-    legend = "".join(f'<span><i class="sw cat-{_e(c)}"></i>{_e(n)}</span>' for c, n in CATEGORY_NAMES.items())
     pid = partner["partnerId"]
     q = f"?on={_e(on)}"
     # Relative links, so they also resolve under an API Gateway stage prefix.
@@ -262,8 +270,7 @@ def render(state: dict[str, Any], on: str) -> str:
 </head>
 <body>
 <main>
-{_header(partner, on)}
-<p class="legend"><span><i class="sw" style="border-left:2px dashed #b4232a;border-radius:0;width:2px"></i>{QUALIFYING_POINTS}-point line</span>{legend}<span><span class="badge at-risk">At risk</span> designation held, currently below {QUALIFYING_POINTS}</span></p>
+{_header(partner, on, LEGEND)}
 <div class="grid" id="areas">
 {cards}
 </div>

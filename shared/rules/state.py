@@ -53,10 +53,7 @@ def new_state(partner_id: str) -> State:
 
 def held_on(periods: list[list[str | None]], on: str) -> bool:
     """Whether a period list [[from, to|None], ...] covers `on` (to is exclusive)."""
-    for start, end in periods:
-        if start is not None and start <= on and (end is None or on < end):
-            return True
-    return False
+    return any(start is not None and start <= on and (end is None or on < end) for start, end in periods)
 
 
 def designation_held(state: State, area: str, on: str) -> bool:
