@@ -18,12 +18,13 @@ from datetime import date
 from fractions import Fraction
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from shared.rules import views
 from shared.rules.engine import fmt
 
 QUALIFYING_POINTS = 70
-DASH, GE, DOT = "\u2014", "\u2265", "\u00b7"
+DASH, GE = "\u2014", "\u2265"
 
 AREA_NAMES = {
     "DATA_AI": "Data & AI (Azure)",
@@ -257,7 +258,7 @@ def render(state: dict[str, Any], on: str) -> str:
     pid = partner["partnerId"]
     q = f"?on={_e(on)}"
     # Relative links, so they also resolve under an API Gateway stage prefix.
-    links = " \u00b7 ".join(f'<a href="../partners/{_e(pid)}{path}{q}">{label}</a>' for path, label in
+    links = " \u00b7 ".join(f'<a href="../partners/{_e(quote(pid, safe=""))}{path}{q}">{label}</a>' for path, label in
                             (("", "partner"), ("/scores", "scores"), ("/eligibility", "eligibility")))
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -212,7 +212,7 @@ def test_functions_come_from_the_template(stack):
     assert renewal["async_on_failure"] == "SchedulerDLQ"
     assert [lid for lid, spec in f.items() if spec["schedule"]] == ["AnniversaryRenewalFunction"]
     assert f["PartnerApiFunction"]["timeout"] == 10
-    assert len(f["PartnerApiFunction"]["api_routes"]) == 7
+    assert len(f["PartnerApiFunction"]["api_routes"]) == 8
 
 
 def test_function_environment_is_resolved_to_physical_names(stack):
@@ -238,6 +238,7 @@ def test_api_routes(stack):
         ("GET", "/partners/{partnerId}/history"),
         ("POST", "/partners/{partnerId}/what-if"),
         ("GET", "/openapi.json"),
+        ("GET", "/dashboard/{partnerId}"),
     ]
 
 

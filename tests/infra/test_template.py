@@ -40,6 +40,7 @@ API_ROUTES = {
     ("get", "/partners/{partnerId}/history"),
     ("post", "/partners/{partnerId}/what-if"),
     ("get", "/openapi.json"),
+    ("get", "/dashboard/{partnerId}"),
 }
 XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
