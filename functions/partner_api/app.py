@@ -18,6 +18,7 @@ from functions.partner_api import dashboard
 from shared import runtime
 from shared.rules import gates, views
 from shared.rules.engine import record_fact
+from shared.rules.explain import why
 from shared.rules.state import designations_held
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -132,7 +133,7 @@ def get_history(partnerId: PartnerId):
     state = _state(partnerId)
     if state is None:
         return _not_found(partnerId)
-    return {"partnerId": partnerId, "decisions": state["decisions"]}
+    return {"partnerId": partnerId, "decisions": state["decisions"], "explanations": why(state)}
 
 
 @app.post("/partners/<partnerId>/what-if", summary="Projected scores for hypothetical facts; nothing is stored")
