@@ -163,7 +163,7 @@ def what_if(partnerId: PartnerId, body: WhatIf):
 
 
 @app.get("/openapi.json", include_in_schema=False)
-def openapi() -> Response:
+def openapi():
     return Response(200, content_types.APPLICATION_JSON, app.get_openapi_json_schema(title="Solutions Partner engine API",
                                                                                       version="1.0.0"))
 

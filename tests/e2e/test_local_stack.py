@@ -1,0 +1,248 @@
+"""End to end: `python -m devstack.run` in a subprocess (loopback, free ports, a temporary
+.devstack), `partnerctl demo` against it, then the outcomes checked through the HTTP API and the
+CLI. Everything is bounded: start-up 60 s, the demo 150 s, the stack always terminated."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 60
+DEMO_TIMEOUT = 150
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def partnerctl() -> list[str]:
+    script = Path(sys.executable).parent / "partnerctl"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "devstack.cli"]
+
+
+class Running:
+    def __init__(self, proc: subprocess.Popen, env: dict[str, str], directory: Path, log: Path, startup: float):
+        self.proc, self.env, self.directory, self.log, self.startup = proc, env, directory, log, startup
+        self.info = json.loads((directory / "run.json").read_text())
+        self.api = self.info["apiUrl"]
+
+    def get(self, path: str) -> tuple[int, object]:
+        try:
+            with urllib.request.urlopen(self.api + path, timeout=30) as resp:  # noqa: S310
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null")
+
+    def text(self, path: str) -> str:
+        with urllib.request.urlopen(self.api + path, timeout=30) as resp:  # noqa: S310
+            return resp.read().decode()
+
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run([*partnerctl(), *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("devstack")
+    log = directory / "run.log"
+    env = {**os.environ, "MOTO_PORT": str(free_port()), "API_PORT": str(free_port()), "DEVSTACK_DIR": str(directory),
+           "PYTHONUNBUFFERED": "1", "LOCAL_LOG_LEVEL": "WARNING", "LOCAL_SCHEDULE": "manual", "MOTO_MODE": "thread"}
+    for var in ("PARTNERCTL_API", "PARTNERCTL_MOTO_ENDPOINT", "AWS_ENDPOINT_URL"):
+        env.pop(var, None)
+    started = time.monotonic()
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = started + STARTUP_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"devstack.run exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+            if (directory / "run.json").exists():
+                info = json.loads((directory / "run.json").read_text())
+                try:
+                    with urllib.request.urlopen(info["apiUrl"] + "/_local/status", timeout=5) as resp:  # noqa: S310
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the local stack was not ready after {STARTUP_TIMEOUT} s:\n{log.read_text()[-4000:]}")
+            time.sleep(0.2)
+        running = Running(proc, env, directory, log, time.monotonic() - started)
+        yield running
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+    assert proc.returncode == 0, f"unclean shutdown ({proc.returncode}):\n{log.read_text()[-4000:]}"
+    assert not (directory / "run.pid").exists(), "the pid file outlived the stack"
+    assert not (directory / "run.json").exists(), "run.json outlived the stack"
+
+
+@pytest.fixture(scope="module")
+def demo(stack):
+    started = time.monotonic()
+    result = stack.cli("demo", timeout=DEMO_TIMEOUT)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, f"partnerctl demo failed:\n{result.stdout[-3000:]}\n{result.stderr}\n{stack.log_tail()}"
+    print(f"\nstart-up {stack.startup:.1f} s, demo {elapsed:.1f} s")
+    return result
+
+
+def outbound(stack, kind: str, partner: str) -> list[dict]:
+    status, body = stack.get("/_local/events?since=0")
+    assert status == 200
+    seen, out = set(), []
+    for e in body["events"]:
+        d = e["detail"]
+        if e["detail-type"] == kind and d["partnerId"] == partner and d["eventId"] not in seen:
+            seen.add(d["eventId"])
+            out.append(d)
+    return out
+
+
+def test_started_on_loopback_within_bounds(stack):
+    assert stack.startup < STARTUP_TIMEOUT
+    assert stack.info["apiUrl"].startswith("http://127.0.0.1:")
+    assert stack.info["motoEndpoint"].startswith("http://127.0.0.1:")
+    assert stack.info["busName"] == "partner-program"
+    assert set(stack.info["redrive"]) == {"ScoreIngestionDLQ", "AttainmentDLQ", "RenewalDLQ"}
+
+
+def test_second_start_is_refused_while_running(stack):
+    other = {**stack.env, "MOTO_PORT": str(free_port()), "API_PORT": str(free_port())}
+    result = subprocess.run([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=other, capture_output=True,
+                            text=True, timeout=30, check=False)
+    assert result.returncode == 1
+    assert "already running" in result.stderr and len(result.stderr.strip().splitlines()) <= 2
+
+
+def test_contoso_holds_three_designations_with_one_anniversary_and_renewed(stack, demo):
+    status, p = stack.get("/partners/contoso-1001?on=2024-01-31")
+    assert status == 200
+    assert sorted((d["solutionArea"], d["status"]) for d in p["designations"]) == [
+        ("BUSINESS_APPLICATIONS", "ACTIVE"), ("MODERN_WORK", "ACTIVE"), ("SECURITY", "ACTIVE")]
+    assert p["anniversaryDate"] == "2024-11-08"
+    assert {d["anniversaryDate"] for d in outbound(stack, "DesignationAttained", "contoso-1001")} == {"2023-11-08"}
+    renewed = outbound(stack, "DesignationRenewed", "contoso-1001")
+    assert sorted(d["solutionArea"] for d in renewed) == ["BUSINESS_APPLICATIONS", "MODERN_WORK", "SECURITY"]
+    assert {d["option"] for d in renewed} == {"SOLUTIONS_PARTNER"}
+    [renewal] = [r for r in p["renewals"] if r["anniversaryDate"] == "2023-11-08"]
+    assert sorted(renewal["renewed"]) == ["BUSINESS_APPLICATIONS", "MODERN_WORK", "SECURITY"]
+
+
+def test_northwind_legacy_renews_with_legacy_benefits(stack, demo):
+    status, p = stack.get("/partners/northwind-legacy?on=2023-01-15")
+    assert status == 200
+    assert p["legacy"]["isLegacyPartner"] and p["benefitsOption"] == "LEGACY"
+    assert [(d["solutionArea"], d["status"]) for d in p["designations"]] == [("SECURITY", "ACTIVE")]
+    assert [d["option"] for d in outbound(stack, "DesignationRenewed", "northwind-legacy")][:1] == ["LEGACY"]
+
+
+def test_fabrikam_data_ai_lapsed(stack, demo):
+    status, p = stack.get("/partners/fabrikam-2002?on=2024-01-31")
+    assert status == 200
+    [d] = [d for d in p["designations"] if d["solutionArea"] == "DATA_AI"]
+    assert d["status"] == "LAPSED" and d["lapsedOn"] == "2023-12-06"
+    assert [e["reason"] for e in outbound(stack, "DesignationLapsed", "fabrikam-2002")] == ["NOT_QUALIFIED"]
+
+
+def test_adatum_threat_protection_lost_on_its_anniversary(stack, demo):
+    status, p = stack.get("/partners/adatum-3003?on=2024-01-31")
+    assert status == 200
+    [spec] = [s for s in p["specializations"] if s["specialization"] == "Threat Protection"]
+    assert spec["status"] == "LOST" and spec["lostOn"] == "2023-02-03"
+    assert [e["warnedOn"] for e in outbound(stack, "SpecializationAtRisk", "adatum-3003")] == ["2023-01-04"]
+    status, e = stack.get("/partners/adatum-3003/eligibility?on=2023-02-03")
+    assert status == 200
+    assert [g["reason"] for g in e["specializations"]] == ["SPECIALIZATION_LOST"]
+
+
+def test_litware_azure_expert_msp_lost(stack, demo):
+    status, p = stack.get("/partners/litware-4004?on=2024-01-31")
+    assert status == 200
+    assert p["azureExpertMsp"]["status"] == "LOST" and p["azureExpertMsp"]["lossEffectiveOn"] == "2023-07-01"
+    [lost] = outbound(stack, "AzureExpertMspLost", "litware-4004")
+    assert lost["missingDesignations"] == ["DIGITAL_APP_INNOVATION"]
+    status, e = stack.get("/partners/litware-4004/eligibility?on=2023-06-30")
+    assert e["azureExpertMsp"]["allowed"] is True  # still within the 30 days
+    status, e = stack.get("/partners/litware-4004/eligibility?on=2023-07-01")
+    assert e["azureExpertMsp"]["allowed"] is False
+
+
+def test_dlq_list_shows_the_malformed_event_with_its_field(stack, demo):
+    result = stack.cli("dlq", "list")
+    assert result.returncode == 0, result.stderr
+    [line] = [ln for ln in result.stdout.splitlines() if "sf-2023-03-10-fabrikam-2002-data-ai-resend" in ln]
+    assert line.startswith("ScoreIngestionDLQ") and "detail.measurements.0.value" in line and "MetricsReported" in line
+    again = stack.cli("dlq", "list")  # listing leaves the messages where they are
+    assert again.stdout == result.stdout
+
+
+def test_status_prints_the_table(stack, demo):
+    result = stack.cli("status", "contoso-1001")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    for expected in ("Partner contoso-1001", "Designations", "MODERN_WORK", "BUSINESS_APPLICATIONS", "SECURITY",
+                     "/100", "anniversary", "benefits option", "fees due", "Specializations", "Azure Expert MSP",
+                     "Gates", "incentives"):
+        assert expected in text, f"{expected!r} missing from:\n{text}"
+    unknown = stack.cli("status", "nobody-9999")
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "partnerctl: unknown partner nobody-9999"
+
+
+def test_api_unknown_partner_and_bad_request(stack):
+    status, body = stack.get("/partners/nobody-9999")
+    assert status == 404 and body["reason"] == "UNKNOWN_PARTNER"
+    status, body = stack.get("/partners/contoso-1001/scores?on=not-a-date")
+    assert status == 400 and body["field"] == "on"
+
+
+def test_openapi_and_docs_without_external_urls(stack):
+    status, spec = stack.get("/openapi.json")
+    assert status == 200 and "/partners/{partnerId}" in spec["paths"]
+    page = stack.text("/docs")
+    assert "swagger" in page.lower() and "http://" not in page and "https://" not in page
+    assert "/partners/{partnerId}" in stack.text("/docs?plain=1")
+
+
+def test_cli_reports_bad_input_and_a_stopped_stack_in_one_line(stack, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"source": "partner.scorefeed", "detail": {}}))
+    result = stack.cli("send", str(bad))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "detail-type" in result.stderr
+    down = subprocess.run([*partnerctl(), "tick", "2023-01-01"], cwd=ROOT, capture_output=True, text=True, timeout=30,
+                          env={**stack.env, "DEVSTACK_DIR": str(tmp_path / "none")}, check=False)
+    assert down.returncode == 1 and down.stderr.startswith("partnerctl: the local stack is not running")
+    assert down.stderr.count("\n") == 1
+
+
+def test_demo_scenario_holds_on_the_pure_core():
+    """The same files replayed through the rules core alone (no AWS): guards the scenario itself."""
+    from devstack.demo import check
+
+    assert check(verbose=False) == []
