@@ -469,6 +469,56 @@ def status_cmd(stack: Stack, partner: str, on: str | None) -> None:
              if ("GET", "/dashboard/{partnerId}") in routes else ""))
 
 
+def why_cmd(stack: Stack, partner: str, area: str | None) -> None:
+    """The current status in plain sentences, each citing the rule it applied."""
+    if not PARTNER_ID.match(partner):
+        fail(f"PARTNER_ID must match {PARTNER_ID.pattern}, got {partner!r}", 2)
+    code, body = stack.request("GET", f"/partners/{partner}/history")
+    if code == 404:
+        fail(f"unknown partner {partner}")
+    if code != 200:
+        fail(f"GET /partners/{partner}/history answered {code}: {_brief(body)}")
+    from shared.rules.explain import why
+
+    lines = why({"decisions": body["decisions"]}, area)
+    if not lines:
+        out(f"{partner}: no decision recorded" + (f" for {area}" if area else "") + " yet.")
+    for line in lines:
+        out(f"- {line['sentence']}")
+        if line["citation"]:
+            out(f"    rule: {line['citation']}")
+
+
+def at_risk_cmd(stack: Stack, on: str | None, days: int) -> None:
+    """Partners whose anniversary falls in the next DAYS days, and what would lapse if it were today."""
+    from datetime import date, timedelta
+
+    from shared.rules.engine import forecast
+
+    day = _day(on, "--on") if on else date.today().isoformat()
+    until = (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+    found = 0
+    for shard in range(int(stack.info.get("dueShards") or 16)):
+        kwargs: dict[str, Any] = {"TableName": stack.info["stateTable"], "IndexName": "DueIndex",
+                                  "KeyConditionExpression": "gsi1pk = :p AND gsi1sk <= :d",
+                                  "ExpressionAttributeValues": {":p": {"S": f"DUE#{shard}"}, ":d": {"S": f"{until}#~"}}}
+        while True:
+            page = stack.aws("dynamodb", "query", **kwargs)
+            for item in page.get("Items", []):
+                state = json.loads(item["state"]["S"])
+                for risk in forecast(state, day):
+                    if risk["daysUntil"] > days:
+                        continue
+                    found += 1
+                    needs = ", ".join(f"{n['metric']} +{n['unitsNeeded']}" for n in risk["shortfall"]) or "-"
+                    out(f"{state['partnerId']:<24} {risk['solutionArea']:<24} anniversary {risk['anniversaryDate']} "
+                        f"(in {risk['daysUntil']} d)  now {risk['total']:>6}  needs: {needs}")
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    out(f"{found} designation(s) at risk in the {days} days after {day}.")
+
+
 def print_status(p: dict[str, Any], s: dict[str, Any], e: dict[str, Any]) -> None:
     legacy = p.get("legacy") or {}
     out(f"Partner {p['partnerId']}  (as of {p['on']})")
@@ -724,7 +774,7 @@ def _timeout(value: str) -> float:
 
 def parser() -> Parser:
     p = Parser(prog="partnerctl", description="Operate the local Solutions Partner engine (`make run`).")
-    sub = p.add_subparsers(dest="command", metavar="{send,tick,status,dlq,demo}", required=True, parser_class=Parser)
+    sub = p.add_subparsers(dest="command", metavar="{send,tick,status,why,at-risk,dlq,demo}", required=True, parser_class=Parser)
     s = sub.add_parser("send", help="put events on the bus and wait until they are processed")
     s.add_argument("files", nargs="+", metavar="FILE", help="one JSON event, a JSON array, or JSON Lines")
     s.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, help="seconds to wait (default 120)")
@@ -734,6 +784,12 @@ def parser() -> Parser:
     st = sub.add_parser("status", help="a partner's designations, scores, fees, specializations and gates")
     st.add_argument("partner", metavar="PARTNER_ID")
     st.add_argument("--on", metavar="DATE", help="as-of date (default today)")
+    w = sub.add_parser("why", help="explain a partner's status in plain sentences citing the rules")
+    w.add_argument("partner", metavar="PARTNER_ID")
+    w.add_argument("area", metavar="AREA", nargs="?", help="one solution area, e.g. SECURITY")
+    ar = sub.add_parser("at-risk", help="designations that would lapse if the coming anniversary were today")
+    ar.add_argument("--days", type=int, default=60, help="look-ahead in days (default 60)")
+    ar.add_argument("--on", metavar="DATE", help="as-of date (default today)")
     d = sub.add_parser("dlq", help="dead-letter queues")
     dsub = d.add_subparsers(dest="dlq_command", metavar="{list,redrive}", required=True, parser_class=Parser)
     dsub.add_parser("list", help="every message of every dead-letter queue")
@@ -756,6 +812,10 @@ def run(argv: list[str] | None = None) -> int:
         tick(Stack(), args.date, args.timeout)
     elif args.command == "status":
         status_cmd(Stack(), args.partner, args.on)
+    elif args.command == "why":
+        why_cmd(Stack(), args.partner, args.area)
+    elif args.command == "at-risk":
+        at_risk_cmd(Stack(), args.on, args.days)
     elif args.command == "dlq" and args.dlq_command == "list":
         dlq_list(Stack())
     elif args.command == "dlq" and args.dlq_command == "redrive":

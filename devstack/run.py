@@ -477,6 +477,7 @@ class LocalSystem:
             "stackName": s.stack_name,
             "busName": s.bus_name,
             "stateTable": s.state_table,
+            "dueShards": int(s.functions["AnniversaryRenewalFunction"]["environment"].get("DUE_SHARDS", "16")),
             "idempotencyTable": s.idempotency_table,
             "queues": {q: s.queues[q] for q in sorted(self.pump.deliveries)},
             "consumers": {q: d.function for q, d in sorted(self.pump.deliveries.items())},

@@ -595,27 +595,38 @@ def _anniversary_check(ch: _Change, occ: str, policy: Policy) -> None:
     )
 
 
-def _renewal_risk(ch: _Change, occ: str, day: str, policy: Policy) -> None:
-    """Forecast (issue "Beyond Partner Center"): which designations would lapse if the anniversary
-    were today, and the smallest change that avoids it. Checked once per anniversary, on the first
-    run inside the horizon."""
+def forecast(state: State, day: str, policy: Policy = DEFAULT_POLICY) -> list[dict[str, Any]]:
+    """Designations that would lapse if the next anniversary were `day`, each with the smallest
+    change that avoids it (guidance). Empty when no anniversary is due."""
     from .guidance import plan
 
-    state = ch.state
-    state.setdefault("riskChecked", []).append(occ)
-    if day >= occ:
-        return
+    occ = _next_occurrence(state, policy)
+    if occ is None or day >= occ or not _member_on(state, occ):
+        return []
     book = rulebook_for(_d(day))
     start = _plus(day, -book.qualification_window_days)
+    out = []
     for area in active_designations(state):
         if qualified_in_window(state["scoreHistory"].get(area, []), start, day):
             continue
         score = evaluate(state, area, day)
         needs = plan(score)["needs"]
-        shortfall = [{"metric": n["metric"], "unitsNeeded": n["unitsNeeded"], "pointsNeeded": n["pointsGained"]} for n in needs]
-        ch.decide(day, "RENEWAL_FORECAST", "AT_RISK", solutionArea=area, anniversaryDate=occ, total=fmt(score.points()))
-        ch.emit("RenewalAtRisk", day, (area, occ), anniversaryDate=occ, solutionArea=area,
-                daysUntil=(_d(occ) - _d(day)).days, shortfall=shortfall)
+        out.append({"solutionArea": area, "anniversaryDate": occ, "daysUntil": (_d(occ) - _d(day)).days,
+                    "total": fmt(score.points()),
+                    "shortfall": [{"metric": n["metric"], "unitsNeeded": n["unitsNeeded"], "pointsNeeded": n["pointsGained"]}
+                                  for n in needs]})
+    return out
+
+
+def _renewal_risk(ch: _Change, occ: str, day: str, policy: Policy) -> None:
+    """Forecast (issue "Beyond Partner Center"): published once per anniversary, on the first run
+    inside the horizon."""
+    ch.state.setdefault("riskChecked", []).append(occ)
+    for risk in forecast(ch.state, day, policy):
+        ch.decide(day, "RENEWAL_FORECAST", "AT_RISK", solutionArea=risk["solutionArea"], anniversaryDate=occ,
+                  total=risk["total"])
+        ch.emit("RenewalAtRisk", day, (risk["solutionArea"], occ), anniversaryDate=occ, solutionArea=risk["solutionArea"],
+                daysUntil=risk["daysUntil"], shortfall=risk["shortfall"])
 
 
 def _window_history(state: State, area: str, start: str, end: str) -> list[list[Any]]:

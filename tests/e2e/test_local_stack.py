@@ -215,6 +215,33 @@ def test_status_prints_the_table(stack, demo):
     assert unknown.returncode == 1 and unknown.stderr.strip() == "partnerctl: unknown partner nobody-9999"
 
 
+def test_why_names_the_rule_and_numbers_behind_each_designation(stack, demo):
+    result = stack.cli("why", "contoso-1001", "SECURITY")
+    assert result.returncode == 0, result.stderr
+    assert "SECURITY attained with" in result.stdout and "rulebook 2022-10-03" in result.stdout
+    assert "rule: FAQ:" in result.stdout
+
+
+def test_status_on_past_dates_matches_what_the_system_said_then(stack, demo):
+    for day, held in (("2022-11-01", []), ("2022-12-01", ["MODERN_WORK"]),
+                      ("2023-03-01", ["BUSINESS_APPLICATIONS", "MODERN_WORK", "SECURITY"])):
+        status, body = stack.get(f"/partners/contoso-1001?on={day}")
+        assert status == 200
+        assert sorted(d["solutionArea"] for d in body["designations"] if d["status"] == "ACTIVE") == held
+        result = stack.cli("status", "contoso-1001", "--on", day)
+        assert result.returncode == 0 and f"as of {day}" in result.stdout
+
+
+def test_at_risk_lists_the_designation_that_would_lapse(stack, demo):
+    # The daily run published the forecast before the lapse (RenewalAtRisk), and the audit trail has it.
+    result = stack.cli("why", "fabrikam-2002", "DATA_AI")
+    assert result.returncode == 0 and "at risk for the 2023-12-06 anniversary" in result.stdout, result.stdout
+    # After the demo nothing held is at risk any more (fabrikam's designation has lapsed).
+    result = stack.cli("at-risk", "--on", "2024-01-31", "--days", "60")
+    assert result.returncode == 0, result.stderr
+    assert "designation(s) at risk in the 60 days after 2024-01-31" in result.stdout
+
+
 def test_api_unknown_partner_and_bad_request(stack):
     status, body = stack.get("/partners/nobody-9999")
     assert status == 404 and body["reason"] == "UNKNOWN_PARTNER"
