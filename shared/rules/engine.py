@@ -14,6 +14,7 @@ import hashlib
 import json
 from datetime import date
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from . import calendar as cal
@@ -104,9 +105,21 @@ def measurements_of(state: State, area: str, on: str | None = None) -> list[Meas
             if not earlier:
                 continue
             current = earlier[-1]
-        metric, assoc, segment = key.split("|")
-        out.append(Measurement(metric, Fraction(current[1]), assoc or None, segment or None))
+        metric, assoc, segment = _key_parts(key)
+        out.append(Measurement(metric, _fraction(current[1]), assoc, segment))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _key_parts(key: str) -> tuple[str, str | None, str | None]:
+    metric, assoc, segment = key.split("|")
+    return metric, assoc or None, segment or None
+
+
+@lru_cache(maxsize=65536)
+def _fraction(value: str) -> Fraction:
+    """Exact value of a stored decimal string (memoised: feeds repeat the same small numbers)."""
+    return Fraction(value)
 
 
 def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:

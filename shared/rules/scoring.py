@@ -14,7 +14,7 @@ from fractions import Fraction
 from .rulebook import Area, Metric, Rulebook, Track
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Measurement:
     metric: str
     value: Fraction
@@ -22,7 +22,7 @@ class Measurement:
     segment: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MetricScore:
     metric: str
     category: str
@@ -31,7 +31,7 @@ class MetricScore:
     units: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AreaScore:
     area: str
     track: str
@@ -66,11 +66,25 @@ Roster = Mapping[str, frozenset[str] | set[str]]  # normalized certification -> 
 
 def _persons(roster: Roster, certifications: frozenset[str]) -> set[str]:
     out: set[str] = set()
-    for cert in certifications:
-        holders = roster.get(cert)
-        if holders:
-            out |= holders
+    if len(roster) < len(certifications):
+        for cert, holders in roster.items():
+            if cert in certifications:
+                out |= holders
+    else:
+        for cert in certifications:
+            holders = roster.get(cert)
+            if holders:
+                out |= holders
     return out
+
+
+def _units(value: Fraction, unit_size: Fraction) -> int:
+    """Whole units of `value`, never below zero (integer arithmetic: floor(value / unit_size))."""
+    if unit_size == 1:
+        n = value.numerator // value.denominator
+    else:
+        n = (value.numerator * unit_size.denominator) // (value.denominator * unit_size.numerator)
+    return n if n > 0 else 0
 
 
 def score_metric(metric: Metric, measurements: Iterable[Measurement], roster: Roster) -> MetricScore:
@@ -85,35 +99,38 @@ def score_metric(metric: Metric, measurements: Iterable[Measurement], roster: Ro
                 gates_met = False
         persons = len(_persons(roster, rule.certifications)) if gates_met else 0
         points += persons * rule.points_per_person
-        return MetricScore(
-            metric.key, metric.category, min(points, metric.max_points), metric.max_points, persons
-        )
+        return MetricScore(metric.key, metric.category, min(points, metric.max_points), metric.max_points, persons)
 
-    part_points: list[int] = []
+    return _score_parts(metric, [m for m in measurements if m.metric == metric.key])
+
+
+def _score_parts(metric: Metric, measurements: Iterable[Measurement]) -> MetricScore:
+    """A measured metric from its own measurements."""
+    mine = [m for m in measurements if m.association != "GDAP"]
+    # GDAP: FAQ "GDAP is not currently one of the attribution methods for partner capability score"
+    combined = 0
     total_units = 0
     for part in metric.parts:
-        values = [
-            m.value
-            for m in measurements
-            if m.metric == metric.key
-            and m.association != "GDAP"  # FAQ: GDAP is not an attribution method for the score
-            and (part.associations is None or m.association is None or m.association in part.associations)
-            and (part.segment is None or m.segment == part.segment)
-        ]
+        accepted, segment = part.associations, part.segment
+        values = [m.value for m in mine
+                  if (accepted is None or m.association is None or m.association in accepted)
+                  and (segment is None or m.segment == segment)]
         if not values:
-            part_points.append(0)
             continue
-        value = max(values) if part.aggregate == "MAX" else sum(values, Fraction(0))
-        units = max(int(value // part.unit_size), 0)  # whole units only, never below zero
+        if len(values) == 1:
+            value = values[0]
+        else:
+            value = max(values) if part.aggregate == "MAX" else sum(values, Fraction(0))
+        units = _units(value, part.unit_size)
         total_units += units
         pts = units * part.points_per_unit
-        if part.max_points is not None:
-            pts = min(pts, part.max_points)
-        part_points.append(pts)
-    combined = max(part_points) if metric.combine == "MAX" else sum(part_points)
-    return MetricScore(
-        metric.key, metric.category, min(combined, metric.max_points), metric.max_points, total_units
-    )
+        if part.max_points is not None and pts > part.max_points:
+            pts = part.max_points
+        if metric.combine == "MAX":
+            combined = max(combined, pts)
+        else:
+            combined += pts
+    return MetricScore(metric.key, metric.category, min(combined, metric.max_points), metric.max_points, total_units)
 
 
 def score_track(
