@@ -85,7 +85,9 @@ def apply(deps: Deps, partner_id: str, change: Callable[[dict[str, Any] | None],
         new, events = change(record.state)
         if new == record.state and not events:
             return []
-        outbox = [[kind, detail] for kind, detail in events]
+        # Validate every announced event before the write: a bad one fails this record (and is
+        # retried / dead-lettered) instead of poisoning the stream after the state is stored.
+        outbox = [[kind, json.loads(to_entry(kind, detail, deps.env.bus)["Detail"])] for kind, detail in events]
         try:
             deps.repo.put(partner_id, new, record.version, outbox, engine.next_due(new), links(new) if links else [])
         except ConflictError:

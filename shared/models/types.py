@@ -180,7 +180,7 @@ PartnerId = Annotated[str, StringConstraints(min_length=1, max_length=64, patter
 LocationId = PartnerId
 OfferId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:_-]+$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
+NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=10**15)]  # sums of inbound values stay inside
 
 
 Text128 = Annotated[str, StringConstraints(min_length=1, max_length=128)]

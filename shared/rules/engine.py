@@ -487,13 +487,14 @@ def _first_occurrence(state: State, policy: Policy) -> str | None:
 
 
 def _next_occurrence(state: State, policy: Policy) -> str | None:
-    """The first membership anniversary no run has processed yet."""
+    """The first membership anniversary no run has processed yet and that has something to renew
+    (an anniversary that passed with nothing held is skipped, not checked later)."""
     occ = _first_occurrence(state, policy)
-    if occ is None:
+    if occ is None or not _may_renew_again(state):
         return None
     anchor = _d(state["anniversary"])
     for _ in range(MAX_DUE_STEPS):
-        if occ not in state["renewals"]:
+        if occ not in state["renewals"] and _member_on(state, occ):
             return occ
         occ = cal.next_after(anchor, _d(occ), policy.leap_day_anniversary).isoformat()
     return None
@@ -512,12 +513,22 @@ def _member_on(state: State, occ: str) -> bool:
     """Is there anything to renew on this anniversary? Active designations, or a legacy partner's
     option to keep buying legacy benefits (FAQ: "there will be an option to continue to purchase
     legacy benefits") while it bought them last time or this is its first anniversary after launch."""
+    if any(designation_held(state, a, occ) for a in state["designations"]):
+        return True
+    if not is_legacy_partner(state):
+        return False
+    previous = [r for k, r in sorted(state["renewals"].items()) if k < occ]
+    return not previous or previous[-1].get("option") == "LEGACY"
+
+
+def _may_renew_again(state: State) -> bool:
+    """Whether any later anniversary can have something to renew."""
     if active_designations(state):
         return True
     if not is_legacy_partner(state):
         return False
-    previous = [r for k, r in state["renewals"].items() if k < occ]
-    return not previous or previous[-1].get("option") == "LEGACY"
+    renewals = sorted(state["renewals"].items())
+    return not renewals or renewals[-1][1].get("option") == "LEGACY"
 
 
 def fees_for(state: State, option: str, currency: str) -> Any:
@@ -538,7 +549,7 @@ def _anniversary_check(ch: _Change, occ: str, policy: Policy) -> None:
     book = rulebook_for(_d(occ))
     start = _plus(occ, -book.qualification_window_days)
     kept, lapsed = [], []
-    for area in active_designations(state):
+    for area in [a for a in active_designations(state) if designation_held(state, a, occ)]:
         if qualified_in_window(state["scoreHistory"].get(area, []), start, occ):
             kept.append(area)
         else:
