@@ -98,8 +98,8 @@ class Pump:
             if isinstance(env, dict) and "detail-type" in env and "account" not in env:
                 env["account"] = d.queue_arn.split(":")[4] if d.queue_arn else "123456789012"
                 body = json.dumps(env)
-        except ValueError:
-            pass
+        except (ValueError, RecursionError):
+            pass  # not an EventBridge envelope: the handler rejects it
         attrs = {k: {"stringValue": v.get("StringValue"), "dataType": v.get("DataType"), "stringListValues": [],
                      "binaryListValues": []} for k, v in (m.get("MessageAttributes") or {}).items()}
         return {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": body,

@@ -124,14 +124,27 @@ def reject(deps: Deps, record: SQSRecord, error: InputError | RuleRejected, queu
     if isinstance(error, RuleRejected):
         attributes["rejectionCode"] = error.reason
     deps.dead_letter(record.body, attributes)
-    rid = engine.event_id("InputRejected", queue, record.message_id, error.field)
-    detail = {"eventId": rid, "partnerId": who["partnerId"], "effectiveOn": sent_on(record), "field": error.field,
-              "reason": reason, "source": who["source"], "detailType": who["detailType"],
-              "originalEventId": who["originalEventId"], "queue": queue}
+    # One id per bad event, however often it is delivered (derived from the body, not the message).
+    rid = engine.event_id("InputRejected", queue, hashlib.sha256(record.body.encode("utf-8", "replace")).hexdigest(), error.field)
+    detail = {"eventId": rid, "partnerId": _safe(who["partnerId"], 64), "effectiveOn": sent_on(record),
+              "field": _safe(error.field, 256) or "body", "reason": _safe(reason, 2000) or "invalid",
+              "source": _safe(who["source"], 256), "detailType": _safe(who["detailType"], 256),
+              "originalEventId": _safe(who["originalEventId"], 256), "queue": queue}
     deps.publisher.publish([to_entry("InputRejected", detail, deps.env.bus)])
     metrics.add_metric(name="InputRejected", unit=MetricUnit.Count, value=1)
     logger.warning("input rejected", extra={"field": error.field, "reason": reason, "messageId": record.message_id,
                                             "detailType": who["detailType"]})
+
+
+def _safe(value: str | None, limit: int) -> str | None:
+    """Text from a rejected message, made fit for the InputRejected event (valid UTF-8, bounded)."""
+    if value is None:
+        return None
+    text = value.encode("utf-8", "replace").decode("utf-8")[:limit]
+    return text or None
+
+
+RECORD_KEYS = ("eventId", "partner", "detailType")
 
 
 def sqs_batch(event: dict[str, Any], context: Any, queue: str, deps: Deps,
@@ -139,6 +152,7 @@ def sqs_batch(event: dict[str, Any], context: Any, queue: str, deps: Deps,
     """Process an SQS batch record by record; report only the records that must be retried."""
 
     def record_handler(record: SQSRecord) -> None:
+        logger.remove_keys(list(RECORD_KEYS))  # keys of the previous record never leak into this one
         try:
             handle(record, deps)
         except (InputError, RuleRejected) as error:

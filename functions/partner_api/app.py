@@ -23,7 +23,7 @@ from shared.rules.state import designations_held
 
 app = APIGatewayRestResolver(enable_validation=True)
 PartnerId = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$", description="Partner global account id (PGA)")]
-OnDate = Annotated[date | None, Query(description="As-of date (YYYY-MM-DD); default today")]
+OnDate = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="As-of date (YYYY-MM-DD); default today")]
 _deps: runtime.Deps | None = None
 
 
@@ -61,8 +61,23 @@ def today() -> str:
     return datetime.now(UTC).date().isoformat()
 
 
-def _day(on: date | None) -> str:
-    return on.isoformat() if on else today()
+class BadField(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _day(on: date | str | None, field: str = "on") -> str:
+    """The as-of date: a real calendar date inside the contract's range (2000-01-01 … 2100-12-31)."""
+    if on is None:
+        return today()
+    try:
+        day = on if isinstance(on, date) else date.fromisoformat(on)
+    except ValueError:
+        raise BadField(field, f"{on!r} is not a YYYY-MM-DD date") from None
+    if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+        raise BadField(field, "must be between 2000-01-01 and 2100-12-31")
+    return day.isoformat()
 
 
 def _not_found(partner_id: str) -> Response:
@@ -74,11 +89,27 @@ def _state(partner_id: str) -> dict[str, Any] | None:
     return deps().repo.get(partner_id).state
 
 
+@app.exception_handler(BadField)
+def bad_field(exc: BadField) -> Response:
+    return Response(400, content_types.APPLICATION_JSON,
+                    {"reason": "BAD_REQUEST", "field": exc.field, "message": f"{exc.field}: {exc}"})
+
+
+@app.exception_handler(UnicodeDecodeError)
+def undecodable(exc: UnicodeDecodeError) -> Response:
+    return Response(400, content_types.APPLICATION_JSON,
+                    {"reason": "BAD_REQUEST", "field": "body", "message": "body: is not UTF-8 text"})
+
+
 @app.exception_handler(RequestValidationError)
 def bad_request(exc: RequestValidationError) -> Response:
     err = exc.errors()[0]
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-    field = ".".join(loc) or "body"
+    loc = list(err.get("loc", ()))
+    if loc and loc[0] in ("body", "query", "path"):
+        loc = loc[1:]
+    if loc and isinstance(loc[0], int):  # a body that is not an object: pydantic's position, not a field
+        loc = []
+    field = ".".join(str(p) for p in loc) or "body"
     return Response(400, content_types.APPLICATION_JSON,
                     {"reason": "BAD_REQUEST", "field": field, "message": f"{field}: {err.get('msg')}"})
 

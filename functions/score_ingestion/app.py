@@ -21,7 +21,9 @@ def handle(record: SQSRecord, deps: runtime.Deps) -> None:
     detail_type, model = parse_inbound(record.body)
     detail = model.model_dump(mode="json", by_alias=True)
     partner_id = detail["partnerId"]
-    runtime.logger.append_keys(eventId=detail["eventId"], partner=partner_id, detailType=detail_type)
+    # Skilling feeds may build event ids from person ids: those are logged as a digest only.
+    logged_id = runtime.hashed(detail["eventId"]) if "personId" in detail else detail["eventId"]
+    runtime.logger.append_keys(eventId=logged_id, partner=partner_id, detailType=detail_type)
     links = [detail["locationId"]] if detail_type == "LocationLinked" else []
     runtime.apply(deps, partner_id, lambda s: engine.record_fact(s, partner_id, detail_type, detail),
                   lambda _state: links)

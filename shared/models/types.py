@@ -216,14 +216,14 @@ def _number_schema(ge: int, le: int) -> WithJsonSchema:
 MeasurementValue = Annotated[
     Decimal,
     BeforeValidator(_json_number),
-    Field(ge=-1_000_000_000, le=1_000_000_000, allow_inf_nan=False),
+    Field(ge=-1_000_000_000, le=1_000_000_000, allow_inf_nan=False, decimal_places=6),
     _number_schema(-1_000_000_000, 1_000_000_000),
 ]
 # A non-negative exact decimal from a JSON number (vouchers, fee amounts), 0 … 1e9.
 NonNegativeNumber = Annotated[
     Decimal,
     BeforeValidator(_json_number),
-    Field(ge=0, le=1_000_000_000, allow_inf_nan=False),
+    Field(ge=0, le=1_000_000_000, allow_inf_nan=False, decimal_places=6),
     _number_schema(0, 1_000_000_000),
 ]
 # An average training-quality score, 0 … 5.

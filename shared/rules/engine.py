@@ -257,7 +257,11 @@ def _certification(ch: _Change, d: dict[str, Any], held: bool) -> None:
     cert = normalize_certification(d["certification"])
     key = f"{d['personId']}|{cert}"
     on, eid = d["on"], d["eventId"]
-    if not _newer((on, eid), ch.state["roster"].get(key), 0, 1):
+    current = ch.state["roster"].get(key)
+    if not _newer((on, eid), current, 0, 1):
+        # An older earning arriving after the removal: keep when it was earned (for reads as of a date).
+        if held and current is not None and not current[2] and (current[4] is None or on < current[4]):
+            current[4] = on
         return
     before = ch.state["roster"].get(key)
     since = None
@@ -364,8 +368,11 @@ def _location_linked(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
 
 
 def _offer_recorded(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
-    offer = {"offerType": d["offerType"], "publishedOn": d["publishedOn"], "coSellReady": d["coSellReady"]}
-    ch.state["offers"][d["offerId"]] = offer
+    offer = {"offerType": d["offerType"], "publishedOn": d["publishedOn"], "coSellReady": d["coSellReady"],
+             "eventId": d["eventId"]}
+    current = ch.state["offers"].get(d["offerId"])
+    if current is None or (offer["publishedOn"], offer["eventId"]) > (current["publishedOn"], current.get("eventId", "")):
+        ch.state["offers"][d["offerId"]] = offer
 
 
 def _training_reported(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
@@ -373,8 +380,10 @@ def _training_reported(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
 
     training = ch.state["training"]
     period = {k: d[k] for k in ("coursewareActivations", "examVouchers", "qualityScore", "surveysByArea")}
-    if training["periods"].get(d["periodEnd"]) == period:
-        return
+    period["eventId"] = d["eventId"]
+    current = training["periods"].get(d["periodEnd"])
+    if current is not None and current.get("eventId", "") >= d["eventId"]:
+        return  # the same report again, or one that an equal-dated report with a greater id replaced
     training["periods"][d["periodEnd"]] = period
     for area in training_designations(period, d["periodEnd"], policy):
         if area in training["designations"]:

@@ -58,8 +58,9 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
                         }
                     )
     benefits = next((r["option"] for r in reversed(renewals) if r.get("option")), None)
-    if benefits is None and state.get("benefits", {}).get("from", "9999") <= on:
-        benefits = state["benefits"]["option"]
+    initial = state.get("benefits")
+    if benefits is None and initial and initial["from"] <= on:
+        benefits = initial["option"]
     sp_benefits = benefits == "SOLUTIONS_PARTNER"
     used: dict[str, int] = {}
     caps = benefit_caps()

@@ -269,9 +269,13 @@ def test_accepted_edge_values():
         Decimal(7),
         Decimal(1_000_000_000),
     ]
-    # from an SQS body a fractional number is parsed exactly
-    _, detail = parse_inbound(json.dumps(env).replace('"value": 0.1', '"value": 0.30000000000000004'))
-    assert detail.measurements[1].value == Decimal("0.30000000000000004")
+    # from an SQS body a fractional number is parsed exactly; more than 6 decimal places is refused
+    # (a float artefact or a denial-of-service value such as 1e-999999999)
+    _, detail = parse_inbound(json.dumps(env).replace('"value": 0.1', '"value": 0.123456'))
+    assert detail.measurements[1].value == Decimal("0.123456")
+    with pytest.raises(InputError) as e:
+        parse_inbound(json.dumps(env).replace('"value": 0.1', '"value": 0.30000000000000004'))
+    assert e.value.field == "detail.measurements.1.value"
     # half vouchers, a perfect score, a Training Services partner with no surveys yet
     env = with_detail("TrainingMetricsReported", examVouchers=200.5, qualityScore=5, surveysByArea={})
     _, detail = parse_inbound(env)

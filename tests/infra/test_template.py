@@ -71,11 +71,9 @@ GRANTS = {
         ("sqs:GetQueueAttributes", "RenewalQueue.Arn"),
         ("sqs:SendMessage", "RenewalDLQ.Arn"),
         ("sqs:SendMessage", "SchedulerDLQ.Arn"),
-        *{
-            (a, r)
-            for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
-            for r in ("StateTable.Arn", "${StateTable.Arn}/index/DueIndex")
-        },
+        ("dynamodb:GetItem", "StateTable.Arn"),
+        ("dynamodb:PutItem", "StateTable.Arn"),
+        ("dynamodb:Query", "${StateTable.Arn}/index/DueIndex"),
         *{
             (a, "IdempotencyTable.Arn")
             for a in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
