@@ -45,6 +45,7 @@ build: $(STAMP) ## Stage the Lambda package (build/lambda) and run sam build whe
 	rm -rf build/lambda && mkdir -p build/lambda
 	cp -r functions shared requirements.txt build/lambda/
 	find build/lambda -name __pycache__ -prune -exec rm -rf {} +
+	$(PY) -m compileall -q --invalidation-mode unchecked-hash build/lambda  # /var/task is read-only: ship .pyc
 	@if command -v sam >/dev/null; then sam build; else echo "SAM CLI not installed: staged build/lambda only"; fi
 
 deploy: build ## Deploy to AWS with SAM (needs AWS credentials and SAM CLI)
