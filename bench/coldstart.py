@@ -1,0 +1,146 @@
+"""Cold start: a fresh interpreter's import of a handler module + its first boto3 client, divided by
+`import boto3` + one client of the same service, measured in the same run, best of 5 each
+(rounds interleaved so machine noise hits both alike). Interpreter start-up itself is not timed.
+
+For a handler over the target, `-X importtime` of the handler and of the baseline shows where the
+difference goes (modules the handler imports that the baseline does not), grouped by package.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from bench.report import Row
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = 1.5
+ROUNDS = 5
+# handler module -> the service of the first client it creates
+HANDLERS = {
+    "score_ingestion": "dynamodb",
+    "designation_attainment": "dynamodb",
+    "anniversary_renewal": "dynamodb",
+    "outbox_publisher": "events",
+    "partner_api": "dynamodb",
+}
+HANDLER_CODE = ("import time; t = time.perf_counter(); import functions.{module}.app; "
+                "from shared.adapters import aws; aws.client({service!r}); print(time.perf_counter() - t)")
+BASE_CODE = ("import time; t = time.perf_counter(); import boto3; "
+             "boto3.client({service!r}, region_name='us-east-1'); print(time.perf_counter() - t)")
+
+
+def _env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PYTHON"))}
+    env.update({"PYTHONPATH": str(root), "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                "POWERTOOLS_SERVICE_NAME": "partner-engine", "POWERTOOLS_METRICS_NAMESPACE": "PartnerEngine",
+                "POWERTOOLS_LOG_LEVEL": "INFO", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+    env.update(extra or {})
+    return env
+
+
+def _run(code: str, root: Path, extra: dict[str, str] | None = None, flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *flags, "-c", code], cwd=root, env=_env(root, extra),  # noqa: S603 - our code
+                          capture_output=True, text=True, timeout=120, check=True)
+
+
+def _time(code: str, root: Path, extra: dict[str, str] | None = None) -> float:
+    return float(_run(code, root, extra).stdout.strip().splitlines()[-1])
+
+
+def measure_times(root: Path = ROOT, rounds: int = ROUNDS, extra: dict[str, str] | None = None,
+                  handlers: dict[str, str] = HANDLERS) -> dict[str, Any]:
+    """Best-of-`rounds` seconds per handler and per baseline service, rounds interleaved."""
+    services = sorted(set(handlers.values()))
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for service in services:
+            t = _time(BASE_CODE.format(service=service), root, extra)
+            best[f"boto3:{service}"] = min(best.get(f"boto3:{service}", t), t)
+        for module, service in handlers.items():
+            t = _time(HANDLER_CODE.format(module=module, service=service), root, extra)
+            best[module] = min(best.get(module, t), t)
+    return {m: {"seconds": best[m], "baseline": best[f"boto3:{s}"], "ratio": best[m] / best[f"boto3:{s}"], "service": s}
+            for m, s in handlers.items()}
+
+
+def measure_pair(root_a: Path, root_b: Path, rounds: int = ROUNDS, extra_a: dict[str, str] | None = None,
+                 extra_b: dict[str, str] | None = None, handlers: dict[str, str] = HANDLERS) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`measure_times` of two source trees, interleaved round by round (same machine state)."""
+    services = sorted(set(handlers.values()))
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(rounds):
+        for tag, root, extra in (("a", root_a, extra_a), ("b", root_b, extra_b)):
+            for service in services:
+                t = _time(BASE_CODE.format(service=service), root, extra)
+                best[(tag, f"boto3:{service}")] = min(best.get((tag, f"boto3:{service}"), t), t)
+            for module, service in handlers.items():
+                t = _time(HANDLER_CODE.format(module=module, service=service), root, extra)
+                best[(tag, module)] = min(best.get((tag, module), t), t)
+
+    def result(tag: str) -> dict[str, Any]:
+        return {m: {"seconds": best[(tag, m)], "baseline": best[(tag, f"boto3:{s}")],
+                    "ratio": best[(tag, m)] / best[(tag, f"boto3:{s}")], "service": s} for m, s in handlers.items()}
+
+    return result("a"), result("b")
+
+
+def _importtime(code: str, root: Path, extra: dict[str, str] | None = None) -> dict[str, tuple[int, int]]:
+    """module -> (self µs, cumulative µs) from `-X importtime`."""
+    out = _run(code, root, extra, flags=("-X", "importtime")).stderr
+    mods: dict[str, tuple[int, int]] = {}
+    for line in out.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        parts = [p.strip() for p in line[len("import time:"):].split("|")]
+        if len(parts) != 3 or not parts[0].isdigit():
+            continue
+        mods[parts[2]] = (int(parts[0]), int(parts[1]))
+    return mods
+
+
+def _group(module: str) -> str:
+    parts = module.split(".")
+    if parts[0] == "aws_lambda_powertools":
+        return ".".join(parts[:3])
+    if parts[0] in ("shared", "functions"):
+        return ".".join(parts[:3]) if parts[0] == "functions" else ".".join(parts[:3])
+    return parts[0]
+
+
+def heavy_imports(module: str, service: str, root: Path = ROOT, top: int = 6) -> list[tuple[str, float]]:
+    """Where a handler's extra import time goes: modules absent from the baseline's import, self
+    time summed per package (ms), largest first."""
+    base = _importtime(BASE_CODE.format(service=service), root)
+    mine = _importtime(HANDLER_CODE.format(module=module, service=service), root)
+    groups: dict[str, float] = defaultdict(float)
+    for name, (self_us, _cum) in mine.items():
+        if name not in base:
+            groups[_group(name)] += self_us / 1000
+    return sorted(groups.items(), key=lambda kv: -kv[1])[:top]
+
+
+def measure(diagnose: bool = True) -> tuple[list[Row], dict[str, Any]]:
+    times = measure_times()
+    rows, notes = [], {}
+    for module, t in times.items():
+        ok = t["ratio"] <= TARGET
+        rows.append(Row("Cold start", f"functions.{module}.app + first {t['service']} client",
+                        f"≤ {TARGET} × (import boto3 + one client), best of {ROUNDS}",
+                        f"{t['seconds'] * 1000:.0f} ms ÷ {t['baseline'] * 1000:.0f} ms = {t['ratio']:.2f}", ok))
+        if not ok and diagnose:
+            notes[module] = heavy_imports(module, t["service"])
+    xray = _run("import sys, functions.score_ingestion.app, functions.designation_attainment.app, "
+                "functions.anniversary_renewal.app, functions.outbox_publisher.app, functions.partner_api.app; "
+                "print(sorted(m for m in sys.modules if m.startswith('aws_xray_sdk')))", ROOT).stdout.strip()
+    tracer = _time("import functions.score_ingestion.app, time; t = time.perf_counter(); "
+                   "from aws_lambda_powertools import Tracer; Tracer(); print(time.perf_counter() - t)", ROOT)
+    rows.append(Row("Cold start", "tracing: X-Ray SDK imported by any handler (Lambda active tracing instead)",
+                    "none imported", f"{'none' if xray == '[]' else xray}; Powertools Tracer() would add "
+                    f"{tracer * 1000:.0f} ms per cold start", xray == "[]"))
+    return rows, {"times": times, "heavy": notes, "tracer_seconds": tracer}

@@ -1,0 +1,148 @@
+"""Handler CPU per event with AWS calls faked, and engine throughput.
+
+Handler CPU: the real handlers with `tests.fakes.memory_deps()` (in-memory repository and
+publisher; documents still go through JSON as they do in DynamoDB) on batches of 10 realistic
+events (10 partners, each a 29 KB six-area document). The repository is reset to the same documents
+before every batch (not timed), so every batch does the same work; per-event time = batch time ÷ 10
+(time.perf_counter), median over many batches. Powertools' EMF/log output goes to /dev/null.
+
+Engine throughput: a full-partner evaluation scores all six solution areas of the realistic
+document as of one day (`shared.rules.engine.evaluate`, which rebuilds the certified-person roster
+for each area, as the engine calls it); evaluations per second on one core, best of 5 runs.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench import silenced, workload
+from bench.report import Row
+
+HANDLER_TARGET_MS = 1.0
+ENGINE_TARGET = 20_000
+BATCH = 10
+CASES = ("MetricsReported", "CertificationEarned", "ScoreEvaluated", "BenefitsElected")
+
+
+def _handler_of(detail_type: str) -> Callable[..., Any]:
+    if detail_type == "ScoreEvaluated":
+        from functions.designation_attainment import app
+    elif detail_type == "BenefitsElected":
+        from functions.anniversary_renewal import app
+    else:
+        from functions.score_ingestion import app
+    return app.handler
+
+
+def handler_batches(detail_type: str, batches: int = 200, replay: bool = False) -> dict[str, Any]:
+    """Per-event seconds of `batches` batches of 10 events of one type (each batch on fresh copies
+    of the same documents)."""
+    from shared.rules import engine
+    from tests.fakes import LambdaContext, memory_deps, sqs_event
+
+    case = workload.inbound_case(detail_type, [f"cpu-{detail_type.lower()}-{i}" for i in range(BATCH)])
+    deps, repo, pub, dead = memory_deps()
+    for pid, state in case.docs.items():
+        if state is not None:
+            repo.items[pid] = (json.dumps(state, sort_keys=True), 1, engine.next_due(state))
+    event = sqs_event(*[workload.envelope_of(e) for e in case.events])
+    handler, ctx = _handler_of(detail_type), LambdaContext()
+    with silenced():
+        if replay:  # the batch was processed once: the timed batches are duplicates
+            handler(event, ctx, deps=deps)
+        initial = dict(repo.items)
+        per_event, cpu, published = [], [], 0
+        for _ in range(batches):
+            repo.items = dict(initial)
+            repo.published.clear()
+            pub.entries.clear()
+            c, t = time.thread_time(), time.perf_counter()
+            result = handler(event, ctx, deps=deps)
+            per_event.append((time.perf_counter() - t) / BATCH)
+            cpu.append((time.thread_time() - c) / BATCH)
+            if result.get("batchItemFailures") or dead:
+                raise RuntimeError(f"{detail_type}: a record failed: {result} {dead[:1]}")
+            published = len(repo.published)
+    return {"median": statistics.median(per_event), "p90": statistics.quantiles(per_event, n=10)[-1],
+            "cpu_median": statistics.median(cpu), "published": published, "changed": repo.items != initial,
+            "outcome": (dict(repo.items), list(repo.published), list(pub.entries))}
+
+
+def engine_throughput(runs: int = 5, iterations: int = 200, shared_roster: bool = False) -> dict[str, Any]:
+    from shared.rules import engine
+    from shared.rules.rulebook import AREAS
+
+    state = workload.doc("six-areas", "engine-bench")
+    day = workload.DAY
+    best = 0.0
+    for _ in range(runs):
+        t = time.perf_counter()
+        for _ in range(iterations):
+            roster = engine.roster_of(state, day) if shared_roster else None
+            for area in AREAS:
+                engine.evaluate(state, area, day, roster=roster)
+        best = max(best, iterations / (time.perf_counter() - t))
+    return {"partners_per_s": best, "areas_per_s": best * len(AREAS), "roster": len(state["roster"]),
+            "measurements": sum(len(v) for v in state["measurements"].values())}
+
+
+def engine_parts(iterations: int = 300) -> dict[str, float]:
+    """Microseconds per full-partner evaluation spent in each step (for the diagnosis)."""
+    from datetime import date
+
+    from shared.rules import engine
+    from shared.rules.rulebook import AREAS, rulebook_for
+    from shared.rules.scoring import score_area
+
+    state, day = workload.doc("six-areas", "engine-bench"), workload.DAY
+    book = rulebook_for(date.fromisoformat(day))
+    ms = {a: engine.measurements_of(state, a, day) for a in AREAS}
+    roster = engine.roster_of(state, day)
+    tracks = {a: engine.track_of(state, a) for a in AREAS}
+
+    def clock(fn: Callable[[], Any]) -> float:
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            for _ in range(iterations):
+                fn()
+            best = min(best, (time.perf_counter() - t) / iterations * 1e6)
+        return best
+
+    return {"roster_of (once)": clock(lambda: engine.roster_of(state, day)),
+            "measurements_of (6 areas)": clock(lambda: [engine.measurements_of(state, a, day) for a in AREAS]),
+            "score_area (6 areas, inputs ready)": clock(lambda: [score_area(book, a, ms[a], roster, tracks[a]) for a in AREAS])}
+
+
+def _cpu_row(name: str, r: dict[str, Any], extra: str = "") -> Row:
+    return Row("Handler CPU", name, f"median ≤ {HANDLER_TARGET_MS:g} ms per event (time.perf_counter)",
+               f"median {r['median'] * 1000:.2f} ms (thread CPU {r['cpu_median'] * 1000:.2f} ms), "
+               f"p90 {r['p90'] * 1000:.2f} ms{extra}",
+               r["median"] * 1000 <= HANDLER_TARGET_MS)
+
+
+def measure(batches: int = 200) -> tuple[list[Row], dict[str, Any]]:
+    rows, data = [], {}
+    for detail_type in CASES:
+        r = handler_batches(detail_type, batches)
+        if not r["changed"]:
+            raise RuntimeError(f"{detail_type}: the benchmark batch changed nothing")
+        data[detail_type] = r
+        label = {"ScoreEvaluated": "ScoreEvaluated → attainment"}.get(detail_type, detail_type)
+        rows.append(_cpu_row(f"{label}, batch of {BATCH}, AWS faked", r, f" ({batches} batches)"))
+    r = handler_batches("MetricsReported", batches, replay=True)
+    data["MetricsReported (replayed)"] = r
+    rows.append(_cpu_row(f"replayed MetricsReported, batch of {BATCH}, AWS faked", r))
+    e = engine_throughput()
+    data["engine"] = e
+    data["engine_parts"] = engine_parts()
+    rows.append(Row("Engine", "full-partner evaluations per second (6 areas, one core)",
+                    f"≥ {ENGINE_TARGET:,} per s",
+                    f"{e['partners_per_s']:,.0f} per s = {e['areas_per_s']:,.0f} area evaluations per s "
+                    f"({e['measurements']} measurements, {e['roster']} certified people)",
+                    e["partners_per_s"] >= ENGINE_TARGET))
+    return rows, data
