@@ -134,29 +134,33 @@ def publish_check(check: PublishCheck):
 
 @app.get("/partners/<partnerId>", summary="Designations, badges, anniversary, fees, specializations")
 def get_partner(partnerId: PartnerId, on: OnDate = None):
+    day = _day(on)  # a bad date is a 400 before anything is read
     state = _state(partnerId)
-    return _not_found(partnerId) if state is None else views.partner_view(state, _day(on))
+    return _not_found(partnerId) if state is None else views.partner_view(state, day)
 
 
 @app.get("/partners/<partnerId>/scores", summary="Points per metric and area, with guidance to 70")
 def get_scores(partnerId: PartnerId, on: OnDate = None):
+    day = _day(on)  # a bad date is a 400 before anything is read
     state = _state(partnerId)
-    return _not_found(partnerId) if state is None else views.scores_view(state, _day(on))
+    return _not_found(partnerId) if state is None else views.scores_view(state, day)
 
 
 @app.get("/partners/<partnerId>/eligibility", summary="Incentives, co-sell, specializations, Azure Expert MSP")
 def get_eligibility(partnerId: PartnerId, on: OnDate = None):
+    day = _day(on)  # a bad date is a 400 before anything is read
     state = _state(partnerId)
-    return _not_found(partnerId) if state is None else views.eligibility_view(state, _day(on))
+    return _not_found(partnerId) if state is None else views.eligibility_view(state, day)
 
 
 @app.get("/dashboard/<partnerId>", include_in_schema=False)
 def get_dashboard(partnerId: PartnerId, on: OnDate = None):
     """Score dashboard: one self-contained HTML page (no scripts, no external URLs)."""
+    day = _day(on)  # a bad date is a 400 before anything is read
     state = _state(partnerId)
     if state is None:
         return _not_found(partnerId)
-    return Response(200, "text/html; charset=utf-8", dashboard.render(state, _day(on)))
+    return Response(200, "text/html; charset=utf-8", dashboard.render(state, day))
 
 
 @app.get("/partners/<partnerId>/history", summary="Decision audit trail")
