@@ -196,8 +196,13 @@ def _json_number(value: Any) -> Any:
     numbers: booleans and numeric strings are refused. NaN and infinities are refused."""
     t = type(value)
     if t is int or t is Decimal:
-        if t is Decimal and not value.is_finite():
-            raise ValueError("must be a finite number")
+        if t is Decimal:
+            if not value.is_finite():
+                raise ValueError("must be a finite number")
+            # The exponent itself, before any arithmetic: 1e-999999999 would underflow to 0 in a
+            # decimal context yet cost hours as an exact fraction.
+            if value and not -6 <= value.as_tuple().exponent <= 12:
+                raise ValueError("must have at most 6 decimal places and 12 digits before the point")
         return value
     if t is float:
         if not math.isfinite(value):
