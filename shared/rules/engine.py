@@ -811,16 +811,20 @@ def _initial_purchase(ch: _Change, occ: str, option: str, fee: dict[str, Any], o
 # --------------------------------------------------------------------------------------------
 
 
-def _spec_next(spec: dict[str, Any], policy: Policy) -> str | None:
-    if spec["status"] != "ACTIVE":
+def _next_unchecked(record: dict[str, Any] | None, policy: Policy) -> str | None:
+    """The first anniversary (from 2022-10-03) of an ACTIVE specialization or Azure Expert MSP
+    status that no run has checked yet."""
+    if not record or record["status"] != "ACTIVE":
         return None
-    anchor = _d(spec["anniversaryDate"])
+    anchor = _d(record["anniversaryDate"])
     occ = cal.next_on_or_after(anchor, max(anchor, PROGRAM_LAUNCH), policy.leap_day_anniversary)
     for _ in range(MAX_DUE_STEPS):
-        if occ.isoformat() not in spec["checked"]:
+        if occ.isoformat() not in record["checked"]:
             return occ.isoformat()
         occ = cal.next_after(anchor, occ, policy.leap_day_anniversary)
     return None
+
+
 
 
 def _spec_check(ch: _Change, name: str, occ: str) -> None:
@@ -862,16 +866,6 @@ def _spec_warning(ch: _Change, name: str, occ: str, day: str, policy: Policy) ->
     )
 
 
-def _msp_next(msp: dict[str, Any] | None, policy: Policy) -> str | None:
-    if not msp or msp["status"] != "ACTIVE":
-        return None
-    anchor = _d(msp["anniversaryDate"])
-    occ = cal.next_on_or_after(anchor, max(anchor, PROGRAM_LAUNCH), policy.leap_day_anniversary)
-    for _ in range(MAX_DUE_STEPS):
-        if occ.isoformat() not in msp["checked"]:
-            return occ.isoformat()
-        occ = cal.next_after(anchor, occ, policy.leap_day_anniversary)
-    return None
 
 
 def _msp_check(ch: _Change, occ: str, policy: Policy) -> None:
@@ -923,14 +917,14 @@ def due_items(state: State, policy: Policy = DEFAULT_POLICY) -> list[tuple[str, 
         if not renewal["closed"]:
             items.append((_plus(renewal["paymentDueBy"], 1), "PAYMENT_LAPSE", key))
     for name, spec in state["specializations"].items():
-        nxt = _spec_next(spec, policy)
+        nxt = _next_unchecked(spec, policy)
         if nxt is None:
             continue
         items.append((nxt, "SPEC_CHECK", name))
         if nxt not in spec["warned"]:
             items.append((_plus(nxt, -policy.specialization_warning_days), "SPEC_WARNING", name))
     msp = state["msp"]
-    nxt = _msp_next(msp, policy)
+    nxt = _next_unchecked(msp, policy)
     if nxt is not None:
         items.append((nxt, "MSP_CHECK", nxt))
     if msp and msp["status"] == "LOSING":
@@ -962,7 +956,7 @@ def run_due(
         elif kind == "PAYMENT_LAPSE":
             _payment_lapse(ch, key)
         elif kind == "SPEC_WARNING":
-            _spec_warning(ch, key, _spec_next(state["specializations"][key], policy) or when, day, policy)
+            _spec_warning(ch, key, _next_unchecked(state["specializations"][key], policy) or when, day, policy)
         elif kind == "SPEC_CHECK":
             _spec_check(ch, key, when)
         elif kind == "MSP_CHECK":
