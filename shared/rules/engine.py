@@ -33,6 +33,7 @@ from .state import (
 LAUNCH = PROGRAM_LAUNCH.isoformat()
 LEGACY_LAST_DAY = "2022-09-30"
 MEASUREMENT_HISTORY = 36  # measurements kept per metric key (three years of monthly refreshes)
+ROSTER_HISTORY = 20  # earn/remove events kept per person and certification
 MAX_DUE_STEPS = 500  # bound of one catch-up run (about 80 years of yearly work for one partner)
 
 Event = tuple[str, dict[str, Any]]
@@ -128,16 +129,18 @@ def _fraction(value: str) -> Fraction:
 
 
 def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
-    """Who holds which certification on `on` (now, when None)."""
+    """Who holds which certification on `on` (now, when None): the latest event on or before it."""
     roster: dict[str, set[str]] = {}
-    for key, (cert_on, _eid, held, _name, since) in state["roster"].items():
-        if on is None or cert_on <= on:
-            if not held:
+    for key, history in state["roster"].items():
+        event = history[-1]
+        if on is not None and event[0] > on:
+            earlier = [h for h in history if h[0] <= on]
+            if not earlier:
                 continue
-        elif held or since is None or since > on:  # the change is after `on`: what held before it?
-            continue
-        person, cert = key.split("|", 1)
-        roster.setdefault(cert, set()).add(person)
+            event = earlier[-1]
+        if event[2]:
+            person, cert = key.split("|", 1)
+            roster.setdefault(cert, set()).add(person)
     return roster
 
 
@@ -262,19 +265,14 @@ def _certification(ch: _Change, d: dict[str, Any], held: bool) -> None:
     cert = normalize_certification(d["certification"])
     key = f"{d['personId']}|{cert}"
     on, eid = d["on"], d["eventId"]
-    current = ch.state["roster"].get(key)
-    if not _newer((on, eid), current, 0, 1):
-        # An older earning arriving after the removal: keep when it was earned (for reads as of a date).
-        if held and current is not None and not current[2] and (current[4] is None or on < current[4]):
-            current[4] = on
-        return
-    before = ch.state["roster"].get(key)
-    since = None
-    if not held and before is not None:
-        since = before[0] if before[2] else before[4]  # when the removed certification was earned
-    ch.state["roster"][key] = [on, eid, held, d["certification"], since]
-    if before is not None and before[2] == held:
-        return  # the person's holding did not change: nothing to re-score
+    history = ch.state["roster"].setdefault(key, [])
+    entry = [on, eid, held, d["certification"]]
+    if entry in history:
+        return  # a duplicate
+    before = history[-1] if history else None
+    history[:] = sorted([*history, entry])[-ROSTER_HISTORY:]  # any arrival order gives the same history
+    if history[-1] is not entry or (before is not None and before[2] == held):
+        return  # an older event (history only), or the holding did not change: nothing to re-score
     book = rulebook_for(_d(on))
     roster = roster_of(ch.state, on)  # once for every area the certification counts in
     for area in AREAS:

@@ -6,7 +6,7 @@ item) and the only input of the rules besides an explicit date.
     partnerId        str
     measurements     {area: {"metric|association|segment": [[measuredOn, value, eventId], ...]}} (sorted)
     tracks           {area: [measuredOn, track, eventId]}
-    roster           {"personId|certification": [on, eventId, held, certificationAsWritten, earnedOn if removed]}
+    roster           {"personId|certification": [[on, eventId, held, certificationAsWritten], ...]}  (sorted)
     scoreHistory     {area: [[evaluatedOn, qualified, total, rulebookVersion], ...]}  (sorted)
     designations     {area: {"periods": [[attainedOn, lapsedOn | None], ...]}}
     badges           {badge: [[issuedOn, withdrawnOn | None], ...]}
