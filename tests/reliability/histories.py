@@ -456,10 +456,8 @@ def make_history(partner_id: str, facts: list[tuple[str, dict[str, Any], str]], 
 
 def facts_of(state: dict[str, Any] | None, history: History | None = None) -> dict[str, Any]:
     """The recorded facts of a partner document: what must not depend on arrival order or duplicates.
-    (Offers and training periods were order-dependent until 18313a2: findings F6/F7, regression tests
-    in test_ordering.py.) Left out: the roster's 5th column (when a removed certification was earned),
-    still order-dependent when a person earns, loses and earns a certification again: finding F5b,
-    test_ordering.py::test_a_second_span_of_a_certification_keeps_its_own_start."""
+    (The roster's removal spans, offers and training periods were order-dependent when this suite was
+    written: findings F5/F5b/F6/F7, fixed in 18313a2 and b3922c1, regression tests in test_ordering.py.)"""
     if state is None:
         return {}
     return {

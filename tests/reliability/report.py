@@ -84,8 +84,9 @@ class Collector:
             lines.append(f"- **{row.scenario}** — {row.what}")
             for note in row.notes:
                 lines.append(f"  - {note}")
+        lines += render_fixed(self.outcomes)
         if self.xfails:
-            lines += ["", "## Known findings (tests marked xfail, strict)", "",
+            lines += ["", "## Open findings (tests marked xfail, strict)", "",
                       "Each is a failing regression test kept until the code is fixed; it turns the run red "
                       "the day it starts passing, so the mark is removed with the fix.", ""]
             for nodeid, reason in sorted(self.xfails.items()):
@@ -106,6 +107,42 @@ def _commit() -> str:
         return (out.stdout.strip() or "unknown") + (" + uncommitted changes" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+# Findings of this suite that were fixed while it was written: their tests are plain regression tests.
+FIXED = [
+    ("G1", "bb002ba", "a designation attained after a skipped anniversary was lapsed at that earlier anniversary",
+     "test_a_designation_is_never_lapsed_before_it_was_attained"),
+    ("G2", "bb002ba", "summed units over the outbound bound made the outbox unpublishable (stream batch poisoned)",
+     "test_summed_units_beyond_the_outbound_limit_do_not_poison_the_outbox"),
+    ("F5, F5b", "18313a2, b3922c1", "the roster's removal span depended on arrival order",
+     "test_certification_removed_before_it_arrives_earned_keeps_its_span"),
+    ("F7", "18313a2", "OfferRecorded: last arrival won, a late duplicate reverted the offer",
+     "test_offer_recorded_twice_is_ordered_by_date_and_event_id"),
+    ("F8", "18313a2", "InputRejected id derived from the SQS message id (one bad event, several ids)",
+     "test_input_rejected_has_one_id_for_one_bad_event"),
+    ("F10", "18313a2", "InputRejected built from hostile input (lone surrogate, 300-character field name) failed its "
+     "own validation: retried, dead-lettered 4 times, never announced",
+     "test_a_lone_surrogate_is_rejected_once_and_announced"),
+    ("F11", "020b298", "a value like 1e-999999999 was accepted and made scoring hang (denial of service)",
+     "test_a_value_with_a_huge_negative_exponent_is_rejected"),
+    ("F12-F14, F16", "18313a2", "API: non-JSON body named field \"0\"; `on` not range-checked; on=9999-12-31 and "
+     "non-UTF-8 bodies crashed the handler (502)", "test_api_far_future_date_does_not_crash"),
+    ("F15", "18313a2", "devstack pump crashed on a deeply nested body (RecursionError)",
+     "test_the_pump_survives_a_deeply_nested_body"),
+    ("F17, F18", "18313a2", "person-derived eventIds in the logs; a rejected record logged with the previous "
+     "record's keys", "test_the_log_of_a_rejected_record_names_that_record"),
+    ("F19", "18313a2", "renewal role granted GetItem/PutItem on the index and Query on the table",
+     "test_no_grant_beyond_what_the_code_can_use"),
+]
+
+
+def render_fixed(outcomes: dict[str, str]) -> list[str]:
+    lines = ["", "## Findings fixed while the suite was written (now regression tests)", ""]
+    for fid, commit, what, test in FIXED:
+        states = sorted({v for k, v in outcomes.items() if k.split("::")[-1].split("[")[0] == test}) or ["not run"]
+        lines.append(f"- {fid} ({commit}): {what} — `{test}`: {', '.join(states)}")
+    return lines
 
 
 COLLECTOR = Collector()
