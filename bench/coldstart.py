@@ -144,3 +144,93 @@ def measure(diagnose: bool = True) -> tuple[list[Row], dict[str, Any]]:
                     "none imported", f"{'none' if xray == '[]' else xray}; Powertools Tracer() would add "
                     f"{tracer * 1000:.0f} ms per cold start", xray == "[]"))
     return rows, {"times": times, "heavy": notes, "tracer_seconds": tracer}
+
+
+# --- a cold invocation: the import above + the first invocation (information, `python -m bench.coldstart`) ---
+# Checks that the import got cheaper without the work moving into the first invocation: a fresh
+# interpreter imports the handler, creates its first client, and handles one sample event (tests.fakes'
+# in-memory repository and publisher, so no AWS call is timed). The event is read before the clock starts.
+FIRST_EVENTS = {
+    "score_ingestion": "events/sqs/MetricsReported.json",
+    "designation_attainment": "events/sqs/ScoreEvaluated.json",
+    "anniversary_renewal": "events/sqs/BenefitsElected.json",
+    "outbox_publisher": "events/outbound/ScoreEvaluated.json",  # wrapped below as a stream record's outbox
+    "partner_api": "events/api/publish-check.json",
+}
+FIRST_CODE = """\
+import json, pathlib, time
+raw = json.loads(pathlib.Path({path!r}).read_text())
+if {module!r} == "outbox_publisher":
+    outbox = json.dumps([[raw["detail-type"], raw["detail"]]])
+    raw = {{"Records": [{{"dynamodb": {{"SequenceNumber": "1", "NewImage": {{"outbox": {{"S": outbox}}}}}}}}]}}
+t = time.perf_counter()
+import functions.{module}.app as app
+from shared.adapters import aws
+aws.client({service!r})
+from tests.fakes import LambdaContext, memory_deps
+deps = memory_deps()[0]
+if {module!r} == "partner_api":
+    app._deps = deps
+    out = app.handler(raw, LambdaContext())
+else:
+    out = app.handler(raw, LambdaContext(), deps=deps)
+print(time.perf_counter() - t)
+"""
+
+
+def measure_first_invocation(root: Path = ROOT, rounds: int = ROUNDS,
+                             handlers: dict[str, str] = HANDLERS) -> dict[str, float]:
+    """Best-of-`rounds` seconds of import + first client + first invocation, per handler."""
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for module, service in handlers.items():
+            t = _time(FIRST_CODE.format(module=module, service=service, path=FIRST_EVENTS[module]), root,
+                      {"POWERTOOLS_METRICS_NAMESPACE": "PartnerEngine", "POWERTOOLS_LOG_LEVEL": "ERROR"})
+            best[module] = min(best.get(module, t), t)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.coldstart [--first] [--diagnose] [--compare DIR]`: the cold-start rows only.
+
+    --first: also import + first invocation of a sample event. --diagnose: `-X importtime` of the
+    handlers over the target. --compare DIR: the same, interleaved with another source tree (e.g. a
+    copy of the tree before a change), DIR's figures first.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.coldstart")
+    parser.add_argument("--first", action="store_true", help="also time import + first invocation")
+    parser.add_argument("--diagnose", action="store_true", help="-X importtime of handlers over the target")
+    parser.add_argument("--compare", type=Path, help="another source tree, measured interleaved")
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    args = parser.parse_args(argv)
+    if args.compare:
+        before, after = measure_pair(args.compare.resolve(), ROOT, args.rounds)
+        for module in HANDLERS:
+            b, a = before[module], after[module]
+            print(f"{module:24} {b['seconds'] * 1000:4.0f} ÷ {b['baseline'] * 1000:3.0f} = {b['ratio']:.2f}  →  "
+                  f"{a['seconds'] * 1000:4.0f} ÷ {a['baseline'] * 1000:3.0f} = {a['ratio']:.2f}")
+        if args.first:
+            print("import + first client + first invocation (ms):")
+            for module in HANDLERS:
+                pair = [measure_first_invocation(root, args.rounds, {module: HANDLERS[module]})[module]
+                        for root in (args.compare.resolve(), ROOT)]
+                print(f"{module:24} {pair[0] * 1000:4.0f}  →  {pair[1] * 1000:4.0f}")
+        return 0
+    times = measure_times(rounds=args.rounds)
+    first = measure_first_invocation(rounds=args.rounds) if args.first else {}
+    failed = 0
+    for module, t in times.items():
+        ok = t["ratio"] <= TARGET
+        failed += not ok
+        extra = f"   import + first invocation {first[module] * 1000:.0f} ms" if module in first else ""
+        print(f"{'PASS' if ok else 'FAIL'} {module:24} {t['seconds'] * 1000:4.0f} ms ÷ {t['baseline'] * 1000:3.0f} ms "
+              f"= {t['ratio']:.2f}{extra}")
+        if not ok and args.diagnose:
+            print("      " + ", ".join(f"{name} {ms:.0f}" for name, ms in heavy_imports(module, t["service"])))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

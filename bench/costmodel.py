@@ -52,7 +52,7 @@ class Workload:
     due_runs_per_partner_year: float = 3.0  # renewal forecast, anniversary, payment window close
     api_reads_month: int = 2_000_000  # publish-checks and partner reads (1 GetItem each)
     attain_share: float = 0.01  # ScoreEvaluated that change attainment (a write + 2-3 events)
-    due_shards: int = 16  # DueIndex shards (template parameter DueShards)
+    due_shards: int = 64  # DueIndex shards (template parameter DueShards)
     memory_gb: float = 0.5  # function memory (template Globals)
     # latency of one AWS call as seen by the function (assumed, same region): GetItem / PutItem of a large
     # item, PutEvents of 10 entries
@@ -72,19 +72,31 @@ class Measured:
     entries_per_fact: float = 1.0  # outbound entries a MetricsReported / CertificationEarned write carries
     reads_per_event: float = 1.0
     writes_per_event: float = 1.0
+    outbox_bytes: int = 0  # of item_bytes, the `outbox` attribute (not in a DueIndex projecting INCLUDE)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def wru(self) -> int:
         return math.ceil(self.item_bytes / 1024)
 
+    def index_wru(self, projection: str) -> int:
+        """WRU of one DueIndex entry write: ALL copies the item, INCLUDE (version, state) all but
+        the outbox, KEYS_ONLY the keys (< 1 KB)."""
+        if projection == "ALL":
+            return self.wru
+        if projection == "INCLUDE":
+            return math.ceil((self.item_bytes - self.outbox_bytes) / 1024)
+        return 1
+
     @property
     def rru(self) -> int:  # strongly consistent
         return math.ceil(self.item_bytes / 4096)
 
 
-def model(w: Workload, m: Measured, gsi_all: bool = True) -> dict[str, Any]:
-    """Monthly volumes, cost per service and peak rates."""
+def model(w: Workload, m: Measured, projection: str = "ALL") -> dict[str, Any]:
+    """Monthly volumes, cost per service and peak rates. `projection`: of the DueIndex (ALL,
+    INCLUDE = version + state, KEYS_ONLY)."""
+    gsi_all = projection != "KEYS_ONLY"  # the query returns the documents
     refresh = w.partners * w.areas
     skilling = w.skilling_per_day * DAYS
     facts = refresh + skilling + w.other_inbound_month
@@ -93,18 +105,19 @@ def model(w: Workload, m: Measured, gsi_all: bool = True) -> dict[str, Any]:
     due_runs = w.partners * w.due_runs_per_partner_year / 365 * DAYS
 
     # DynamoDB request units
-    gsi_write = m.wru if gsi_all else 0  # ALL: every state write rewrites the index entry
+    gsi_write = m.index_wru(projection) if gsi_all else 0  # ALL / INCLUDE: every state write rewrites the entry
     fact_wru = facts * m.writes_per_event * (m.wru + gsi_write)
     fact_rru = facts * m.reads_per_event * m.rru
     attain_rru = evaluated * m.rru
     attain_wru = evaluated * w.attain_share * (m.wru + gsi_write)
     run_rru = due_runs * m.item_bytes / 4096 / 2  # GSI queries are eventually consistent
     run_rru += 0 if gsi_all else due_runs * m.rru  # KEYS_ONLY: one GetItem per due partner
-    run_wru = due_runs * (m.wru + 2 * m.wru if gsi_all else m.wru + 2)  # due key moves: index delete + put
+    run_wru = due_runs * (m.wru + 2 * gsi_write if gsi_all else m.wru + 2)  # due key moves: index delete + put
     api_rru = w.api_reads_month * m.rru
     wru = fact_wru + attain_wru + run_wru
     rru = fact_rru + attain_rru + run_rru + api_rru
-    storage_gb = w.partners * m.item_bytes / 1e9 * (2 if gsi_all else 1.02)
+    storage_gb = w.partners * (m.item_bytes + (m.item_bytes - (m.outbox_bytes if projection == "INCLUDE" else 0)
+                                               if gsi_all else 0.02 * m.item_bytes)) / 1e9
 
     # Lambda
     ingest_inv = facts / 10
@@ -159,33 +172,49 @@ def model(w: Workload, m: Measured, gsi_all: bool = True) -> dict[str, Any]:
             "cost": cost, "total": sum(cost.values()), "peak": peak}
 
 
-def measured_inputs() -> tuple[Measured, Measured, Measured, dict[str, Any]]:
-    """Measure what the model needs: the request counts (moto) and item sizes."""
-    from bench import cpu, requests, workload
+def measured_inputs(quick: bool = False) -> dict[str, Measured]:
+    """Measure what the model needs: the request counts (moto), handler CPU and item sizes in the
+    previous format (`state` as JSON text) and the current one (`shared.adapters.repository`:
+    zlib-compressed JSON, COMPRESSION_LEVEL). `quick`: request counts of MetricsReported only
+    (`python -m bench.costmodel --quick`)."""
+    import timeit
+    import zlib
 
-    rows, data = requests.measure()
-    per_type = {op.name: op for op in data["inbound"]}
-    mr, ce = per_type["MetricsReported"], per_type["CertificationEarned"]
-    entries = (mr.entries + ce.entries) / (mr.events + ce.events)
-    reads = (mr.function.reads + ce.function.reads) / (mr.events + ce.events)
-    writes = (mr.function.writes + ce.function.writes) / (mr.events + ce.events)
+    from bench import cpu, requests, workload
+    from shared.adapters import repository
+
+    rows, data = requests.measure(quick=quick)
+    ops = [op for op in data["inbound"] if op.name in ("MetricsReported", "CertificationEarned")]
+    events = sum(op.events for op in ops)
+    entries = sum(op.entries for op in ops) / events
+    reads = sum(op.function.reads for op in ops) / events
+    writes = sum(op.function.writes for op in ops) / events
     cpu_ms = cpu.handler_batches("MetricsReported", 100)["median"] * 1000
 
-    def size(text: str, compress: bool = False) -> int:
-        import zlib
+    pid = "contoso-000001"
+    outbox = [["ScoreEvaluated", workload.scored_evaluation(pid)]]
 
-        pid = "contoso-000001"
-        item = workload.state_item(pid, workload.clone(text, pid),
-                                   outbox=[["ScoreEvaluated", workload.scored_evaluation(pid)]])
-        if compress:
-            item["state"] = {"B": zlib.compress(item["state"]["S"].encode(), 1)}
-        return workload.item_size(item)
+    def sizes(text: str) -> tuple[int, int, int, float]:
+        """(previous-format item, current-format item, outbox bytes, ms of compress + decompress)."""
+        state = workload.clone(text, pid)
+        old = workload.state_item(pid, state, outbox=outbox)  # {"S": JSON}, as the previous version wrote
+        new = repository.state_item(pid, state, 2, outbox, due="2024-06-15", shards=64)
+        raw = repository.canonical_json(state).encode()
+        # what the new format adds per write: compress + decompress (best of 7 rounds of 50)
+        extra_ms = min(timeit.repeat(lambda: zlib.decompress(zlib.compress(raw, repository.COMPRESSION_LEVEL)),
+                                     number=50, repeat=7)) / 50 * 1000
+        return workload.item_size(old), workload.item_size(new), len(new["outbox"]["S"]), extra_ms
 
-    year = workload.year_of_updates_json()
-    fresh = Measured(size(workload.template("six-areas")), cpu_ms, entries, reads, writes)
-    mature = Measured(size(year), cpu_ms, entries, reads, writes)
-    packed = Measured(size(year, compress=True), cpu_ms + 0.11, entries, reads, writes)  # + zlib level 1 both ways
-    return fresh, mature, packed, {"rows": rows, "data": data}
+    f_old, f_new, f_out, f_ms = sizes(workload.template("six-areas"))
+    y_old, y_new, y_out, y_ms = sizes(workload.year_of_updates_json())
+    extra = {"rows": rows, "data": data, "compress_ms": {"six-area": f_ms, "year": y_ms}}
+    return {
+        "mature_s": Measured(y_old, cpu_ms, entries, reads, writes, y_out, extra),
+        "fresh_s": Measured(f_old, cpu_ms, entries, reads, writes, f_out, extra),
+        # the handler CPU is measured on in-memory documents: add the codec's time per event
+        "mature_b": Measured(y_new, cpu_ms + max(y_ms, 0), entries, reads, writes, y_out, extra),
+        "fresh_b": Measured(f_new, cpu_ms + max(f_ms, 0), entries, reads, writes, f_out, extra),
+    }
 
 
 def _money(x: float) -> str:
@@ -196,21 +225,27 @@ def _n(x: float) -> str:
     return f"{x / 1e6:,.2f} M" if x >= 1e6 else f"{x:,.0f}"
 
 
-def report(w: Workload | None = None) -> str:
+def report(w: Workload | None = None, quick: bool = False) -> str:
     from bench import silenced
 
     w = w or Workload()
     with silenced():
-        fresh, mature, packed, _ = measured_inputs()
-    out = [f"Measured: item {fresh.item_bytes / 1024:.1f} KB (six-area partner) and {mature.item_bytes / 1024:.1f} KB "
-           f"(after a year) = {fresh.wru}/{mature.wru} WRU and {fresh.rru}/{mature.rru} RRU; {mature.reads_per_event:g} "
-           f"read + {mature.writes_per_event:g} write + {mature.entries_per_fact:g} outbound entry per fact; handler CPU "
-           f"{mature.cpu_ms:.2f} ms per event.", ""]
-    cases = [("current design, mature documents (58 KB)", mature, True),
-             ("current design, new documents (29 KB)", fresh, True),
-             (f"compressed state (P5), mature documents ({packed.item_bytes / 1024:.1f} KB)", packed, True),
-             ("compressed state + DueIndex KEYS_ONLY", packed, False)]
-    results = [(name, model(w, m, gsi)) for name, m, gsi in cases]
+        m = measured_inputs(quick)
+    old, new = m["mature_s"], m["mature_b"]
+    ms = new.extra["compress_ms"]
+    out = [f"Measured: item {m['fresh_s'].item_bytes / 1024:.1f} KB (six-area partner) and {old.item_bytes / 1024:.1f} KB "
+           f"(after a year) with `state` as JSON text = {m['fresh_s'].wru}/{old.wru} WRU and {m['fresh_s'].rru}/{old.rru} RRU; "
+           f"compressed (zlib level {_level()}) {m['fresh_b'].item_bytes / 1024:.1f} KB and {new.item_bytes / 1024:.1f} KB = "
+           f"{m['fresh_b'].wru}/{new.wru} WRU and {m['fresh_b'].rru}/{new.rru} RRU, +{ms['six-area']:.2f}/+{ms['year']:.2f} ms "
+           f"of CPU per write (compress + decompress); outbox {new.outbox_bytes} B; {old.reads_per_event:g} "
+           f"read + {old.writes_per_event:g} write + {old.entries_per_fact:g} outbound entry per fact; handler CPU "
+           f"{old.cpu_ms:.2f} ms per event.", ""]
+    cases = [(f"previous format, mature documents ({old.item_bytes / 1024:.0f} KB)", old, "ALL"),
+             (f"compressed, mature documents ({new.item_bytes / 1024:.1f} KB): this design", new, "ALL"),
+             (f"compressed, new documents ({m['fresh_b'].item_bytes / 1024:.1f} KB)", m["fresh_b"], "ALL"),
+             ("compressed + DueIndex INCLUDE (version, state)", new, "INCLUDE"),
+             ("compressed + DueIndex KEYS_ONLY", new, "KEYS_ONLY")]
+    results = [(name, model(w, mm, proj)) for name, mm, proj in cases]
     out.append("| per month | " + " | ".join(name for name, _ in results) + " |")
     out.append("|---|" + "---|" * len(results))
     for key in results[0][1]["cost"]:
@@ -222,25 +257,47 @@ def report(w: Workload | None = None) -> str:
     for key in results[0][1]["volumes"]:
         out.append(f"| {key} | " + " | ".join(_n(r["volumes"][key]) for _, r in results) + " |")
     out.append("")
-    p = results[0][1]["peak"]
-    out += ["Peak during the refresh (current design, mature documents):", "",
-            f"- events {p['events_per_s']:,.0f}/s (skilling {p['skilling_per_s']:,.1f}/s)",
-            f"- StateTable {p['base_wru_per_s']:,.0f} WRU/s and {p['base_rru_per_s']:,.0f} RRU/s "
-            f"(new on-demand table: {QUOTAS['ddb_new_table_wru']:,} WRU/s at once; table maximum {QUOTAS['ddb_table_max_ru']:,})",
-            f"- DueIndex {p['gsi_wru_per_s']:,.0f} WRU/s = " + ", ".join(
-                f"{v:,.0f} per key with {k} shards" for k, v in p["gsi_wru_per_key"].items())
-            + f" (partition limit {QUOTAS['ddb_partition_wcu']:,} WCU/s)",
-            f"- Lambda concurrency ≈ {p['lambda_concurrency']:,.1f} (+ one publisher per stream shard); "
-            f"account default {QUOTAS['lambda_concurrency']:,}",
-            f"- PutEvents ≈ {p['putevents_tps']:,.0f} requests/s of {QUOTAS['putevents_tps']:,}; rule invocations "
-            f"{p['eb_invocations_tps']:,.0f}/s of {QUOTAS['eventbridge_invocations_tps']:,}",
-            f"- a 100-record stream batch of mature items ≈ {p['stream_batch_bytes_100'] / 1024 / 1024:.1f} MB "
-            f"(Lambda payload limit 6 MB)"]
+    for label, (_, r) in (("previous format, mature documents", results[0]), ("this design, mature documents", results[1])):
+        p = r["peak"]
+        out += [f"Peak during the refresh ({label}):", "",
+                f"- events {p['events_per_s']:,.0f}/s (skilling {p['skilling_per_s']:,.1f}/s)",
+                f"- StateTable {p['base_wru_per_s']:,.0f} WRU/s and {p['base_rru_per_s']:,.0f} RRU/s "
+                f"(new on-demand table: {QUOTAS['ddb_new_table_wru']:,} WRU/s at once; table maximum {QUOTAS['ddb_table_max_ru']:,})",
+                f"- DueIndex {p['gsi_wru_per_s']:,.0f} WRU/s = " + ", ".join(
+                    f"{v:,.0f} per key with {k} shards" for k, v in p["gsi_wru_per_key"].items())
+                + f" (partition limit {QUOTAS['ddb_partition_wcu']:,} WCU/s)",
+                f"- Lambda concurrency ≈ {p['lambda_concurrency']:,.1f} (+ one publisher per stream shard); "
+                f"account default {QUOTAS['lambda_concurrency']:,}",
+                f"- PutEvents ≈ {p['putevents_tps']:,.0f} requests/s of {QUOTAS['putevents_tps']:,}; rule invocations "
+                f"{p['eb_invocations_tps']:,.0f}/s of {QUOTAS['eventbridge_invocations_tps']:,}",
+                f"- a 100-record stream batch of mature items ≈ {p['stream_batch_bytes_100'] / 1024 / 1024:.2f} MB "
+                f"(Lambda payload limit 6 MB)", ""]
+    cap = ingestion_cap(w, new)
+    out += [f"Ingestion capped at MaximumConcurrency {cap['cap']} (this design, mature documents): ≈ {cap['events_per_s']:,.0f} "
+            f"events/s ⇒ {cap['table_wru_per_s']:,.0f} WRU/s on the table + {cap['gsi_wru_per_s']:,.0f} on the DueIndex "
+            f"({cap['gsi_wru_per_key']:,.0f} per key with {w.due_shards} shards)"]
     return "\n".join(out)
 
 
+def _level() -> int:
+    from shared.adapters.repository import COMPRESSION_LEVEL
+
+    return COMPRESSION_LEVEL
+
+
+def ingestion_cap(w: Workload, m: Measured, cap: int = 10) -> dict[str, float]:
+    """What ScoreIngestionFunction can write at most with `cap` concurrent executions (template
+    ScalingConfig.MaximumConcurrency): each execution turns a batch of 10 around in ingest_ms."""
+    ingest_ms = 10 * (m.cpu_ms + w.get_ms + w.put_ms) + w.overhead_ms
+    rate = cap * 10 / (ingest_ms / 1000)
+    return {"cap": cap, "events_per_s": rate, "table_wru_per_s": rate * m.wru,
+            "gsi_wru_per_s": rate * m.index_wru("ALL"), "gsi_wru_per_key": rate * m.index_wru("ALL") / w.due_shards}
+
+
 if __name__ == "__main__":
+    import sys
+
     from bench import offline
 
     offline()
-    print(report())
+    print(report(quick="--quick" in sys.argv[1:]))

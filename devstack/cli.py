@@ -323,7 +323,7 @@ def describe(event: dict[str, Any]) -> str:
     t, d = event.get("detail-type"), event.get("detail") or {}
     p = d.get("partnerId") or "?"
     if t == "DesignationAttained":
-        return f"{p}: {d.get('solutionArea')} attained {d.get('attainedOn')} (score {d.get('total')}, " \
+        return f"{p}: {d.get('solutionArea')} attained {d.get('attainedOn')} (rulebook {d.get('rulebookVersion')}, " \
                f"anniversary {d.get('anniversaryDate')})"
     if t == "BadgeIssued":
         return f"{p}: badge {d.get('badge')} issued {d.get('issuedOn')}"
@@ -478,9 +478,10 @@ def why_cmd(stack: Stack, partner: str, area: str | None) -> None:
         fail(f"unknown partner {partner}")
     if code != 200:
         fail(f"GET /partners/{partner}/history answered {code}: {_brief(body)}")
-    from shared.rules.explain import why
+    from shared.rules.explain import concerns
 
-    lines = why({"decisions": body["decisions"]}, area)
+    # the API explains every decision (it has the facts); keep those of the area asked about
+    lines = [e for d, e in zip(body["decisions"], body["explanations"], strict=True) if concerns(d, area)]
     if not lines:
         out(f"{partner}: no decision recorded" + (f" for {area}" if area else "") + " yet.")
     for line in lines:
@@ -493,6 +494,7 @@ def at_risk_cmd(stack: Stack, on: str | None, days: int) -> None:
     """Partners whose anniversary falls in the next DAYS days, and what would lapse if it were today."""
     from datetime import date, timedelta
 
+    from shared.adapters.repository import decode_state
     from shared.rules.engine import forecast
 
     day = _day(on, "--on") if on else date.today().isoformat()
@@ -505,7 +507,7 @@ def at_risk_cmd(stack: Stack, on: str | None, days: int) -> None:
         while True:
             page = stack.aws("dynamodb", "query", **kwargs)
             for item in page.get("Items", []):
-                state = json.loads(item["state"]["S"])
+                state = decode_state(item["state"])
                 for risk in forecast(state, day):
                     if risk["daysUntil"] > days:
                         continue

@@ -246,6 +246,7 @@ _KNOWN_SUPPORTED = {
     "AWS::Events::Rule",
     "AWS::IAM::Policy",
     "AWS::IAM::Role",
+    "AWS::KMS::Key",  # the tables' key (moto creates it; it does not enforce key policies)
     "AWS::SQS::Queue",
 }
 

@@ -16,6 +16,7 @@ from moto import mock_aws
 from devstack.pump import Pump
 from devstack.template import deploy_local
 from shared.adapters import aws
+from shared.adapters.repository import decode_state
 
 
 class System:
@@ -60,7 +61,7 @@ class System:
     def state(self, partner_id: str) -> dict[str, Any] | None:
         item = aws.client("dynamodb").get_item(TableName=self.stack.state_table,
                                                Key={"pk": {"S": f"PARTNER#{partner_id}"}, "sk": {"S": "STATE"}}).get("Item")
-        return json.loads(item["state"]["S"]) if item else None
+        return decode_state(item["state"]) if item else None
 
 
 @contextmanager

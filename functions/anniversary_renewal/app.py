@@ -12,6 +12,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+# Powertools' SQS batch utility (runtime.sqs_batch, every invocation), imported before anything
+# imports pydantic: with pydantic already loaded, its batch types module imports and builds every
+# Powertools parser model (aws_lambda_powertools/utilities/batch/types.py), which nothing here uses.
+import aws_lambda_powertools.utilities.batch  # noqa: F401, I001 - must come first, see above
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -20,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from shared import runtime
+from shared.models import outbound  # noqa: F401 - runtime.apply validates every announced event with it
 from shared.models.inbound import parse_inbound
 from shared.rules import engine
 
@@ -73,3 +78,6 @@ def handler(event: dict[str, Any], context: Any, deps: runtime.Deps | None = Non
     run, config = _idempotent_run(deps.env.idempotency_table)
     config.register_lambda_context(context)
     return run(invocation=invocation, deps=deps)
+
+
+runtime.freeze_imports()  # last: see shared/runtime.py

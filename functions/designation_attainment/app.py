@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+# Powertools' SQS batch utility (runtime.sqs_batch, every invocation), imported before anything
+# imports pydantic: with pydantic already loaded, its batch types module imports and builds every
+# Powertools parser model (aws_lambda_powertools/utilities/batch/types.py), which nothing here uses.
+import aws_lambda_powertools.utilities.batch  # noqa: F401, I001 - must come first, see above
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import runtime
-from shared.models.outbound import parse_outbound
+from shared.models.outbound import ScoreEvaluated, parse_outbound
 from shared.rules import engine
 
 QUEUE = "AttainmentQueue"
+# Every record is a ScoreEvaluated: its validator is built now, with the module. What it announces
+# (DesignationAttained, BadgeIssued: only when a designation is attained) is built on first use.
+ScoreEvaluated.model_rebuild()
 
 
 def handle(record: SQSRecord, deps: runtime.Deps) -> None:
@@ -26,3 +33,6 @@ def handle(record: SQSRecord, deps: runtime.Deps) -> None:
 @runtime.logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any, deps: runtime.Deps | None = None) -> dict[str, Any]:
     return runtime.sqs_batch(event, context, QUEUE, deps or runtime.Deps.from_env(), handle)
+
+
+runtime.freeze_imports()  # last: see shared/runtime.py

@@ -13,7 +13,7 @@ from typing import Any
 
 from shared import runtime
 from shared.adapters.publisher import MAX_ENTRIES
-from shared.models.outbound import SOURCE
+from shared.models.names import SOURCE  # not shared.models.outbound: nothing here needs pydantic
 
 
 def entries_of(record: dict[str, Any], bus: str) -> list[dict[str, str]]:
@@ -45,3 +45,6 @@ def handler(event: dict[str, Any], context: Any, deps: runtime.Deps | None = Non
             runtime.logger.exception("publish failed", extra={"fromSequence": owners[start]})
             return {"batchItemFailures": [{"itemIdentifier": owners[start]}]}
     return {"batchItemFailures": []}
+
+
+runtime.freeze_imports()  # last: see shared/runtime.py

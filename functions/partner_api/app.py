@@ -14,7 +14,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from functions.partner_api import dashboard
 from shared import runtime
 from shared.rules import gates, views
 from shared.rules.engine import record_fact
@@ -43,9 +42,10 @@ class PublishCheck(BaseModel):
 
 
 class WhatIf(BaseModel):
-    """Hypothetical facts: inbound details without eventId/partnerId. Nothing is stored."""
+    """Hypothetical facts: inbound details without eventId/partnerId. Nothing is stored. Built on
+    the first what-if request (a what-if is rare; a cold start serves any route)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     on: date | None = None
     measurements: list[dict[str, Any]] = Field(default_factory=list, max_length=50,
                                                description="MetricsReported details (solutionArea, measuredOn, measurements)")
@@ -155,7 +155,10 @@ def get_eligibility(partnerId: PartnerId, on: OnDate = None):
 
 @app.get("/dashboard/<partnerId>", include_in_schema=False)
 def get_dashboard(partnerId: PartnerId, on: OnDate = None):
-    """Score dashboard: one self-contained HTML page (no scripts, no external URLs)."""
+    """Score dashboard: one self-contained HTML page (no scripts, no external URLs). The page
+    renderer is imported here, by the one route that uses it (operators' browsers, not the marketplace)."""
+    from functions.partner_api import dashboard
+
     day = _day(on)  # a bad date is a 400 before anything is read
     state = _state(partnerId)
     if state is None:
@@ -206,3 +209,6 @@ def openapi():
 @runtime.logger.inject_lambda_context(clear_state=True, correlation_id_path="requestContext.requestId")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+runtime.freeze_imports()  # last: see shared/runtime.py

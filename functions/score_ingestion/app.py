@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
+# Powertools' SQS batch utility (runtime.sqs_batch, every invocation), imported before anything
+# imports pydantic: with pydantic already loaded, its batch types module imports and builds every
+# Powertools parser model (aws_lambda_powertools/utilities/batch/types.py), which nothing here uses.
+import aws_lambda_powertools.utilities.batch  # noqa: F401, I001 - must come first, see above
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import runtime
 from shared.models.inbound import parse_inbound
+from shared.models.outbound import ScoreEvaluated
 from shared.rules import engine
 
 QUEUE = "ScoreIngestionQueue"
+# Every fact that changes a partner's scores announces ScoreEvaluated (validated by runtime.apply
+# before the write): built now, with the module. The inbound models are built when their event type
+# first arrives (a cold batch holds one or two of the ten types), the rare outbound ones likewise.
+ScoreEvaluated.model_rebuild()
 
 
 def handle(record: SQSRecord, deps: runtime.Deps) -> None:
@@ -33,3 +42,6 @@ def handle(record: SQSRecord, deps: runtime.Deps) -> None:
 @runtime.logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any, deps: runtime.Deps | None = None) -> dict[str, Any]:
     return runtime.sqs_batch(event, context, QUEUE, deps or runtime.Deps.from_env(), handle)
+
+
+runtime.freeze_imports()  # last: see shared/runtime.py

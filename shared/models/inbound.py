@@ -6,15 +6,18 @@ JSON field names are camelCase exactly as the SPEC fixes them; Python attributes
 `parse_inbound` is the one entry point the queue consumers use: it takes an SQS message body (a
 JSON string) or the envelope dict, and either returns ``(detail_type, detail)`` or raises
 `InputError` naming the first failing field as a dotted path (``detail.measurements.0.value``).
+
+Every model is built on first use (`defer_build`), not at import: a function validates one or two
+of these event types in a cold invocation, and pays only for those (the JSON Schemas and the
+validation are the same). The typed EventBridge envelopes (`ENVELOPES`, `<Type>Event`,
+`parse_inbound_event`) live in shared/models/envelopes.py and are importable from here too.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
@@ -22,8 +25,8 @@ from shared.models.errors import InputError
 from shared.models.parsing import (
     MAX_BODY_BYTES,
     MAX_DETAIL_BYTES,
-    body_size,
     check_detail,
+    describe_input,
     first_error,
     load_body,
 )
@@ -57,7 +60,6 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_DETAIL_BYTES",
     "INBOUND",
-    "ENVELOPES",
     "SOURCES",
     "InboundDetail",
     "Measurement",
@@ -72,24 +74,14 @@ __all__ = [
     "BenefitsElected",
     "LocationLinked",
     "OfferRecorded",
-    "MetricsReportedEvent",
-    "CertificationEarnedEvent",
-    "CertificationRemovedEvent",
-    "TrainingMetricsReportedEvent",
-    "LegacyCompetencyRecordedEvent",
-    "SpecializationRecordedEvent",
-    "AzureExpertMspRecordedEvent",
-    "BenefitsElectedEvent",
-    "LocationLinkedEvent",
-    "OfferRecordedEvent",
     "parse_inbound",
-    "parse_inbound_event",
     "load_body",
     "describe_input",
     "InputError",
 ]
 
 _DETAIL_CONFIG = ConfigDict(
+    defer_build=True,
     extra="forbid",
     str_strip_whitespace=True,
     frozen=True,
@@ -247,83 +239,6 @@ INBOUND: dict[tuple[str, str], type[InboundDetail]] = {
 SOURCES: frozenset[str] = frozenset(source for source, _ in INBOUND)
 
 
-# --- EventBridge envelopes (Powertools Parser models; keep id, time, source) ----------------------
-
-
-class MetricsReportedEvent(EventBridgeModel):
-    source: Literal["partner.scorefeed"]
-    detail_type: Literal["MetricsReported"] = Field(alias="detail-type")
-    detail: MetricsReported
-
-
-class CertificationEarnedEvent(EventBridgeModel):
-    source: Literal["partner.skilling"]
-    detail_type: Literal["CertificationEarned"] = Field(alias="detail-type")
-    detail: CertificationEarned
-
-
-class CertificationRemovedEvent(EventBridgeModel):
-    source: Literal["partner.skilling"]
-    detail_type: Literal["CertificationRemoved"] = Field(alias="detail-type")
-    detail: CertificationRemoved
-
-
-class TrainingMetricsReportedEvent(EventBridgeModel):
-    source: Literal["partner.training"]
-    detail_type: Literal["TrainingMetricsReported"] = Field(alias="detail-type")
-    detail: TrainingMetricsReported
-
-
-class LegacyCompetencyRecordedEvent(EventBridgeModel):
-    source: Literal["partner.membership"]
-    detail_type: Literal["LegacyCompetencyRecorded"] = Field(alias="detail-type")
-    detail: LegacyCompetencyRecorded
-
-
-class SpecializationRecordedEvent(EventBridgeModel):
-    source: Literal["partner.membership"]
-    detail_type: Literal["SpecializationRecorded"] = Field(alias="detail-type")
-    detail: SpecializationRecorded
-
-
-class AzureExpertMspRecordedEvent(EventBridgeModel):
-    source: Literal["partner.membership"]
-    detail_type: Literal["AzureExpertMspRecorded"] = Field(alias="detail-type")
-    detail: AzureExpertMspRecorded
-
-
-class BenefitsElectedEvent(EventBridgeModel):
-    source: Literal["partner.membership"]
-    detail_type: Literal["BenefitsElected"] = Field(alias="detail-type")
-    detail: BenefitsElected
-
-
-class LocationLinkedEvent(EventBridgeModel):
-    source: Literal["partner.membership"]
-    detail_type: Literal["LocationLinked"] = Field(alias="detail-type")
-    detail: LocationLinked
-
-
-class OfferRecordedEvent(EventBridgeModel):
-    source: Literal["partner.marketplace"]
-    detail_type: Literal["OfferRecorded"] = Field(alias="detail-type")
-    detail: OfferRecorded
-
-
-ENVELOPES: dict[str, type[EventBridgeModel]] = {
-    "MetricsReported": MetricsReportedEvent,
-    "CertificationEarned": CertificationEarnedEvent,
-    "CertificationRemoved": CertificationRemovedEvent,
-    "TrainingMetricsReported": TrainingMetricsReportedEvent,
-    "LegacyCompetencyRecorded": LegacyCompetencyRecordedEvent,
-    "SpecializationRecorded": SpecializationRecordedEvent,
-    "AzureExpertMspRecorded": AzureExpertMspRecordedEvent,
-    "BenefitsElected": BenefitsElectedEvent,
-    "LocationLinked": LocationLinkedEvent,
-    "OfferRecorded": OfferRecordedEvent,
-}
-
-
 # --- parsing --------------------------------------------------------------------------------------
 
 
@@ -360,39 +275,15 @@ def parse_inbound(envelope: Mapping[str, Any] | str | bytes) -> tuple[str, Inbou
         raise first_error(exc, "detail") from None
 
 
-def parse_inbound_event(envelope: Mapping[str, Any] | str | bytes) -> EventBridgeModel:
-    """Like `parse_inbound`, but validates the whole EventBridge envelope (id, time, account, ...)
-    and returns the typed envelope model (e.g. `MetricsReportedEvent`, ``.detail`` typed)."""
-    env, raw_size = load_body(envelope)
-    detail_type, _ = _route(env)
-    check_detail(env, raw_size)
-    try:
-        return ENVELOPES[detail_type].model_validate(env)
-    except ValidationError as exc:
-        raise first_error(exc, "") from None
+# --- EventBridge envelopes (shared/models/envelopes.py, imported on first use) ------------------
+# The queue consumers validate the detail only (`parse_inbound`); the typed envelopes serve tests,
+# tools and `parse_inbound_event`, so a handler's cold start does not create their eleven classes.
+_ENVELOPE_NAMES = frozenset({"ENVELOPES", "EventBridgeModel", "parse_inbound_event", *(f"{t}Event" for _, t in INBOUND)})
 
 
-def _short_str(value: Any, limit: int = 128) -> str | None:
-    return value if isinstance(value, str) and 0 < len(value) <= limit else None
+def __getattr__(name: str) -> Any:
+    if name in _ENVELOPE_NAMES:
+        from shared.models import envelopes
 
-
-def describe_input(body: Any) -> dict[str, str | None]:
-    """Best-effort identification of a message that failed validation, for `InputRejected`:
-    ``{"source", "detailType", "originalEventId", "partnerId"}``, each None when not readable.
-    Never raises."""
-    env: Any = body
-    if isinstance(body, str | bytes | bytearray):
-        try:
-            env = json.loads(body) if body_size(body) <= MAX_BODY_BYTES else None
-        except (ValueError, RecursionError):
-            env = None
-    if not isinstance(env, Mapping):
-        return {"source": None, "detailType": None, "originalEventId": None, "partnerId": None}
-    detail = env.get("detail")
-    detail = detail if isinstance(detail, Mapping) else {}
-    return {
-        "source": _short_str(env.get("source")),
-        "detailType": _short_str(env.get("detail-type")),
-        "originalEventId": _short_str(detail.get("eventId")),
-        "partnerId": _short_str(detail.get("partnerId"), 64),
-    }
+        return getattr(envelopes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,6 +4,9 @@ Every outbound detail carries `eventId` (deterministic for the same cause, so co
 duplicates), `partnerId` and `effectiveOn`. Exact decimals (points, totals, fees) are strings;
 dates are `YYYY-MM-DD`. `to_entry` validates our own output before it leaves, so a bug in the core
 shows up as a failed publish instead of a malformed event downstream.
+
+Every model is built on first use (`defer_build`), not at import: a function announces a few of
+these event types, and pays only for those.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from pydantic.alias_generators import to_camel
 
 from shared.models.errors import InputError
+from shared.models.names import SOURCE
 from shared.models.parsing import check_detail, first_error, load_body
 from shared.models.types import (
     BenefitsOption,
@@ -60,7 +64,6 @@ __all__ = [
     "TRAINING_SERVICES_BADGE_PREFIX",
 ]
 
-SOURCE = "partner.designations"
 MAX_ENTRY_BYTES = 256 * 1024  # PutEvents' limit for one entry
 
 MICROSOFT_CLOUD_BADGE = "MICROSOFT_CLOUD"
@@ -81,6 +84,7 @@ Areas = list[SolutionArea]
 
 class _Out(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         frozen=True,
         alias_generator=to_camel,
@@ -118,7 +122,6 @@ class DesignationAttained(OutboundDetail):
     solution_area: SolutionArea
     attained_on: IsoDate
     anniversary_date: IsoDate
-    total: Decimal2dp
     rulebook_version: RulebookVersion
 
 

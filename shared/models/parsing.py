@@ -1,17 +1,23 @@
-"""JSON loading, size guards and pydantic-error conversion shared by the inbound and outbound parsers."""
+"""JSON loading, size guards and pydantic-error conversion shared by the inbound and outbound parsers.
+
+Imports no pydantic itself: `describe_input` (the bad-input path of every queue consumer) and the
+size guards are plain JSON; only `first_error` is handed a pydantic error.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from shared.models.errors import InputError, field_path
 
-__all__ = ["MAX_BODY_BYTES", "MAX_DETAIL_BYTES", "body_size", "check_detail", "first_error", "load_body"]
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+__all__ = ["MAX_BODY_BYTES", "MAX_DETAIL_BYTES", "body_size", "check_detail", "describe_input", "first_error",
+           "load_body"]
 
 MAX_DETAIL_BYTES = 64 * 1024  # a detail larger than this is refused (field `detail`)
 MAX_BODY_BYTES = 1024 * 1024  # SQS' own maximum message size; nothing larger is even parsed
@@ -72,3 +78,29 @@ def check_detail(envelope: Mapping[str, Any], raw_size: int | None) -> dict[str,
         if size > MAX_DETAIL_BYTES:
             raise InputError("detail", f"is {size} bytes, more than the {MAX_DETAIL_BYTES} allowed")
     return detail
+
+
+def _short_str(value: Any, limit: int = 128) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= limit else None
+
+
+def describe_input(body: Any) -> dict[str, str | None]:
+    """Best-effort identification of a message that failed validation, for `InputRejected`:
+    ``{"source", "detailType", "originalEventId", "partnerId"}``, each None when not readable.
+    Never raises."""
+    env: Any = body
+    if isinstance(body, str | bytes | bytearray):
+        try:
+            env = json.loads(body) if body_size(body) <= MAX_BODY_BYTES else None
+        except (ValueError, RecursionError):
+            env = None
+    if not isinstance(env, Mapping):
+        return {"source": None, "detailType": None, "originalEventId": None, "partnerId": None}
+    detail = env.get("detail")
+    detail = detail if isinstance(detail, Mapping) else {}
+    return {
+        "source": _short_str(env.get("source")),
+        "detailType": _short_str(env.get("detail-type")),
+        "originalEventId": _short_str(detail.get("eventId")),
+        "partnerId": _short_str(detail.get("partnerId"), 64),
+    }

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+import zlib
+from bisect import insort
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
@@ -19,7 +21,7 @@ from typing import Any
 
 from . import calendar as cal
 from .policy import DEFAULT_POLICY, LEGACY_FEES, SOLUTIONS_PARTNER_FEES, Policy
-from .rulebook import AREAS, AZURE_AREAS, PROGRAM_LAUNCH, normalize_certification, rulebook_for
+from .rulebook import AREAS, AZURE_AREAS, PROGRAM_LAUNCH, load_all, normalize_certification, rulebook_for
 from .scoring import AreaScore, Measurement, score_area
 from .state import (
     State,
@@ -47,6 +49,11 @@ class RuleRejected(ValueError):
         self.field, self.reason, self.message = field, reason, message
 
 
+class NotYet(RuleRejected):
+    """Refused only because a fact it depends on has not arrived yet (feeds arrive in any order):
+    the caller retries it later, and rejects it with this reason when retrying is exhausted."""
+
+
 def _copy(state: State) -> State:
     """A deep copy of the JSON-shaped document (marshal copies plain data exactly, ~2x deepcopy)."""
     return marshal.loads(marshal.dumps(state))  # noqa: S302 - our own bytes, never external input
@@ -71,12 +78,17 @@ def _plus(day: str, n: int) -> str:
     return (_d(day) + cal.days(n)).isoformat()
 
 
+def _decision_key(d: dict[str, Any]) -> tuple[str, str]:
+    return d["on"], json.dumps(d, sort_keys=True)
+
+
 class _Change:
     """Collects the events and audit decisions of one operation."""
 
     def __init__(self, state: State):
         self.state = state
         self.events: list[Event] = []
+        self.rosters: dict[str, dict[str, set[str]]] = {}  # roster as of a day, within this change
 
     def emit(self, detail_type: str, effective_on: str, key: tuple[str, ...], **fields: Any) -> None:
         pid = self.state["partnerId"]
@@ -93,7 +105,9 @@ class _Change:
         )
 
     def decide(self, on: str, rule: str, outcome: str, **facts: Any) -> None:
-        self.state["decisions"].append({"on": on, "rule": rule, "outcome": outcome, **facts})
+        """Add to the audit trail, kept in date order (same-day decisions in a fixed order, so the
+        trail does not depend on the order the facts arrived in)."""
+        insort(self.state["decisions"], {"on": on, "rule": rule, "outcome": outcome, **facts}, key=_decision_key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,52 +115,71 @@ class _Change:
 # --------------------------------------------------------------------------------------------
 
 
+_MEMO_BOUND = 65536  # entries per memo below (feeds repeat the same keys and small numbers)
+_MEASUREMENTS: dict[tuple[str, str], Measurement] = {}  # (metric key, stored value) -> Measurement
+_PERSON_CERT: dict[str, tuple[str, str]] = {}  # roster key "person|cert" -> (person, cert)
+
+
 def measurements_of(state: State, area: str, on: str | None = None) -> list[Measurement]:
-    """The measurement in force on `on` (latest dated on or before it) for each metric key."""
+    """The measurement in force on `on` (latest dated on or before it) for each metric key.
+    Measurements are shared between calls (memoised per key and stored value): read-only."""
     out = []
+    memo = _MEASUREMENTS.get
     for key, history in state["measurements"].get(area, {}).items():
         current = history[-1]
         if on is not None and current[0] > on:
-            earlier = [h for h in history if h[0] <= on]
-            if not earlier:
+            for current in reversed(history):  # the last entry dated on or before `on`
+                if current[0] <= on:
+                    break
+            else:
                 continue
-            current = earlier[-1]
-        metric, assoc, segment = _key_parts(key)
-        out.append(Measurement(metric, _fraction(current[1]), assoc, segment))
+        raw = current[1]
+        m = memo((key, raw))
+        if m is None:
+            metric, assoc, segment = key.split("|")
+            m = Measurement(metric, Fraction(raw), assoc or None, segment or None)
+            if len(_MEASUREMENTS) < _MEMO_BOUND:
+                _MEASUREMENTS[(key, raw)] = m
+        out.append(m)
     return out
-
-
-@lru_cache(maxsize=4096)
-def _key_parts(key: str) -> tuple[str, str | None, str | None]:
-    metric, assoc, segment = key.split("|")
-    return metric, assoc or None, segment or None
-
-
-@lru_cache(maxsize=65536)
-def _fraction(value: str) -> Fraction:
-    """Exact value of a stored decimal string (memoised: feeds repeat the same small numbers)."""
-    return Fraction(value)
 
 
 def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
     """Who holds which certification on `on` (now, when None): the latest event on or before it."""
     roster: dict[str, set[str]] = {}
+    holders_of, split = roster.get, _PERSON_CERT.get
     for key, history in state["roster"].items():
         event = history[-1]
         if on is not None and event[0] > on:
-            earlier = [h for h in history if h[0] <= on]
-            if not earlier:
+            for event in reversed(history):  # the last event dated on or before `on`
+                if event[0] <= on:
+                    break
+            else:
                 continue
-            event = earlier[-1]
         if event[2]:
-            person, cert = key.split("|", 1)
-            roster.setdefault(cert, set()).add(person)
+            pc = split(key)
+            if pc is None:
+                person, cert = key.split("|", 1)
+                pc = (person, cert)
+                if len(_PERSON_CERT) < _MEMO_BOUND:
+                    _PERSON_CERT[key] = pc
+            holders = holders_of(pc[1])
+            if holders is None:
+                roster[pc[1]] = {pc[0]}
+            else:
+                holders.add(pc[0])
     return roster
 
 
-def track_of(state: State, area: str) -> str | None:
-    t = state["tracks"].get(area)
-    return t[1] if t else None
+def track_of(state: State, area: str, on: str | None = None) -> str | None:
+    """The track the feed classified the partner into on `on` (latest report on or before it)."""
+    history = state["tracks"].get(area) or []
+    if history and not isinstance(history[0], list):  # a document written before tracks had a history
+        history = [history]
+    for entry in reversed(history):
+        if on is None or entry[0] <= on:
+            return entry[1]
+    return None
 
 
 def evaluate(state: State, area: str, on: str, roster: dict[str, set[str]] | None = None) -> AreaScore:
@@ -156,7 +189,7 @@ def evaluate(state: State, area: str, on: str, roster: dict[str, set[str]] | Non
         area,
         measurements_of(state, area, on),
         roster_of(state, on) if roster is None else roster,
-        track_of(state, area),
+        track_of(state, area, on),
     )
 
 
@@ -181,24 +214,33 @@ def score_detail(score: AreaScore) -> dict[str, Any]:
     }
 
 
-def _record_score(ch: _Change, area: str, on: str, cause: str, roster: dict[str, set[str]] | None = None) -> None:
-    """Evaluate an area after a fact changed, keep it in the score history, announce it."""
+def _rescore(ch: _Change, area: str, on: str, cause: str) -> None:
+    """Re-derive the area's score history from the stored facts after a new fact dated `on`: the
+    entry of `on` and every later entry (a late fact changes what followed it, never the past
+    before it). The history is a function of the facts alone, so any arrival order gives the same
+    history. Each fact announces the score of its own day; a later day is announced again only when
+    its score changed. Ids are (area, cause, day): one fact is processed once, so one id never
+    announces two contents."""
     history = ch.state["scoreHistory"].setdefault(area, [])
-    evaluated_on = max(on, history[-1][0]) if history else on  # the score never moves back in time
-    score = evaluate(ch.state, area, evaluated_on, roster if roster is not None and evaluated_on == on else None)
-    entry = [evaluated_on, score.qualified, fmt(score.points()), score.rulebook.version]
-    if history and history[-1][0] == evaluated_on:
-        history[-1] = entry
-    else:
-        history.append(entry)
-    ch.emit(
-        "ScoreEvaluated",
-        evaluated_on,
-        (area, cause),
-        evaluatedOn=evaluated_on,
-        cause=cause,
-        **score_detail(score),
-    )
+    days = {h[0]: i for i, h in enumerate(history)}
+    for day in [on] + [h[0] for h in history if h[0] > on]:
+        roster = ch.rosters.get(day)
+        if roster is None:
+            roster = ch.rosters[day] = roster_of(ch.state, day)
+        score = evaluate(ch.state, area, day, roster)
+        detail = score_detail(score)
+        digest = f"{zlib.crc32(json.dumps(detail, sort_keys=True).encode()):08x}"  # what was announced
+        entry = [day, score.qualified, detail["total"], score.rulebook.version, digest]
+        i = days.get(day)
+        if i is not None and history[i] == entry and day != on:
+            continue
+        if i is None:
+            history.append(entry)
+            history.sort(key=lambda h: h[0])
+            days = {h[0]: k for k, h in enumerate(history)}
+        else:
+            history[i] = entry
+        ch.emit("ScoreEvaluated", day, (area, cause, day), evaluatedOn=day, cause=cause, **detail)
 
 
 def qualified_in_window(history: list[list[Any]], start: str, end: str) -> bool:
@@ -218,10 +260,6 @@ def qualified_in_window(history: list[list[Any]], start: str, end: str) -> bool:
 # --------------------------------------------------------------------------------------------
 # Ingestion: recording facts
 # --------------------------------------------------------------------------------------------
-
-
-def _newer(new: tuple[str, str], old: list[Any] | None, date_i: int, eid_i: int) -> bool:
-    return old is None or new > (old[date_i], old[eid_i])
 
 
 def record_fact(
@@ -244,21 +282,27 @@ def record_fact(
 def _metrics_reported(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
     area, on, eid = d["solutionArea"], d["measuredOn"], d["eventId"]
     stored = ch.state["measurements"].setdefault(area, {})
-    changed = False
+    new = False
     for m in d["measurements"]:
         key = f"{m['metric']}|{m.get('association') or ''}|{m.get('segment') or ''}"
         history = stored.setdefault(key, [])
-        entry = [on, str(m["value"]), eid]
-        if entry in history or any(h[0] == on and h[2] > eid for h in history):
-            continue  # a duplicate, or the same day's later-keyed measurement already stands
-        history[:] = sorted([h for h in history if h[0] != on] + [entry])[-MEASUREMENT_HISTORY:]
-        # Only the newest measurement is current; an older one only fills the history.
-        changed = changed or history[-1] is entry
-    if d.get("track") and _newer((on, eid), ch.state["tracks"].get(area), 0, 2):
-        ch.state["tracks"][area] = [on, d["track"], eid]
-        changed = True
-    if changed:
-        _record_score(ch, area, on, eid)
+        if any(h[0] == on and h[2] == eid for h in history):
+            continue  # a duplicate
+        # Every report is kept, ordered by (date, eventId): the last one on or before a day is in force.
+        history.append([on, str(m["value"]), eid])
+        history.sort(key=lambda h: (h[0], h[2]))
+        del history[:-MEASUREMENT_HISTORY]
+        new = True
+    if d.get("track"):
+        tracks = ch.state["tracks"].get(area) or []
+        if tracks and not isinstance(tracks[0], list):
+            tracks = [tracks]
+        entry = [on, d["track"], eid]
+        if entry not in tracks:
+            ch.state["tracks"][area] = sorted([*tracks, entry], key=lambda h: (h[0], h[2]))[-MEASUREMENT_HISTORY:]
+            new = True
+    if new:
+        _rescore(ch, area, on, eid)
 
 
 def _certification(ch: _Change, d: dict[str, Any], held: bool) -> None:
@@ -269,15 +313,15 @@ def _certification(ch: _Change, d: dict[str, Any], held: bool) -> None:
     entry = [on, eid, held, d["certification"]]
     if entry in history:
         return  # a duplicate
-    before = history[-1] if history else None
     history[:] = sorted([*history, entry])[-ROSTER_HISTORY:]  # any arrival order gives the same history
-    if history[-1] is not entry or (before is not None and before[2] == held):
-        return  # an older event (history only), or the holding did not change: nothing to re-score
-    book = rulebook_for(_d(on))
-    roster = roster_of(ch.state, on)  # once for every area the certification counts in
-    for area in AREAS:
-        if _mentions(book, area, cert):
-            _record_score(ch, area, on, eid, roster)
+    for area in _areas_counting(cert):
+        _rescore(ch, area, on, eid)
+
+
+@lru_cache(maxsize=4096)
+def _areas_counting(cert: str) -> tuple[str, ...]:
+    """The areas whose skilling metrics count this certification in any rulebook version."""
+    return tuple(a for a in AREAS if any(_mentions(book, a, cert) for book in load_all()))
 
 
 def _mentions(book: Any, area: str, cert: str) -> bool:
@@ -329,7 +373,7 @@ def _legacy_recorded(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
         "RECORDED",
         competency=d["competency"],
         level=d["level"],
-        anniversaryDate=legacy["anniversaryDate"],
+        anniversaryDate=anniversary,
     )
 
 
@@ -380,22 +424,27 @@ def _offer_recorded(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
 
 
 def _training_reported(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
+    """A period's report; a correction (same period, greater eventId) replaces it as the period's
+    figures. A Training Services designation is earned by any report that meets the criteria
+    (decisions.md: a correction does not withdraw an issued badge), so the outcome is the same in
+    every arrival order."""
     from .training import training_designations
 
     training = ch.state["training"]
     period = {k: d[k] for k in ("coursewareActivations", "examVouchers", "qualityScore", "surveysByArea")}
     period["eventId"] = d["eventId"]
     current = training["periods"].get(d["periodEnd"])
-    if current is not None and current.get("eventId", "") >= d["eventId"]:
-        return  # the same report again, or one that an equal-dated report with a greater id replaced
-    training["periods"][d["periodEnd"]] = period
+    if current == period:
+        return  # the same report again
+    if current is None or current.get("eventId", "") < d["eventId"]:
+        training["periods"][d["periodEnd"]] = period
     for area in training_designations(period, d["periodEnd"], policy):
         if area in training["designations"]:
             continue
         training["designations"][area] = d["periodEnd"]
         badge = f"TRAINING_SERVICES:{area}"
         ch.state["badges"][badge] = [[d["periodEnd"], None]]
-        ch.decide(d["periodEnd"], "TRAINING_SERVICES", "ATTAINED", solutionArea=area, criteria=period)
+        ch.decide(d["periodEnd"], "TRAINING_SERVICES", "ATTAINED", solutionArea=area, periodEnd=d["periodEnd"])
         ch.emit("BadgeIssued", d["periodEnd"], (badge,), badge=badge, issuedOn=d["periodEnd"])
 
 
@@ -419,41 +468,53 @@ _FACTS = {
 
 def attain(
     state: State | None, partner_id: str, evaluated: dict[str, Any], policy: Policy = DEFAULT_POLICY
-) -> tuple[State, list[Event]]:
+) -> tuple[State | None, list[Event]]:
     """React to a ScoreEvaluated event. FAQ: "if your organization meets requirements ... you'll
-    immediately receive the corresponding customer-facing badge"; a dip below 70 changes nothing."""
-    area, on = evaluated["solutionArea"], evaluated["evaluatedOn"]
-    state, events = (
-        run_due(state, partner_id, max(on, LAUNCH), policy) if state else (new_state(partner_id), [])
-    )
-    ch = _Change(state)
-    ch.events = events
-    if not evaluated["qualified"]:
-        return state, ch.events
-    effective = on
-    if on < LAUNCH:
-        window = rulebook_for(PROGRAM_LAUNCH).qualification_window_days
-        if (_d(LAUNCH) - _d(on)).days > window:
-            return state, ch.events  # measured too early to count on the launch day
-        effective = LAUNCH
-    designation = state["designations"].setdefault(area, {"periods": []})
-    periods = designation["periods"]
-    if periods and (periods[-1][1] is None or periods[-1][1] > effective):
-        return state, ch.events  # already held (or a stale score from before its lapse)
-    periods.append([effective, None])
+    immediately receive the corresponding customer-facing badge"; a dip below 70 changes nothing.
+
+    The event only says which area to look at: the attainment day is read from the score history
+    in the document (the first qualified day since the area was last held), so it does not depend
+    on which evaluation arrived first. Attaining is dated work like an anniversary (`due_items`):
+    it is done here at once, unless earlier dated work (an anniversary, a payment lapse) is still
+    to be done — then the daily run does both in date order, with every fact it has by then."""
+    area, until = evaluated["solutionArea"], max(evaluated["evaluatedOn"], LAUNCH)
+    effective = _first_qualified_day(state, area) if state else None
+    if effective is None or effective > until:
+        return state, []
+    if any(when <= effective and kind in _DESIGNATION_WORK for when, kind, _ in due_items(state, policy)):
+        return state, []
+    return run_due(state, partner_id, effective, policy, kinds=("ATTAIN",))
+
+
+def _first_qualified_day(state: State, area: str) -> str | None:
+    """The day a not-held area attains: its first qualified score day since it was last held (a
+    score measured before the launch counts on the launch day when inside the window)."""
+    periods = state["designations"].get(area, {}).get("periods", [])
+    if periods and periods[-1][1] is None:
+        return None
+    since = periods[-1][1] if periods else None
+    earliest = _earliest_counted()
+    for day, qualified, *_ in state["scoreHistory"].get(area, []):
+        if qualified and day >= earliest and (since is None or day >= since):
+            return max(day, LAUNCH)
+    return None
+
+
+@lru_cache(maxsize=1)
+def _earliest_counted() -> str:
+    """The oldest score day that still counts on the launch day (inside its window)."""
+    return _plus(LAUNCH, -rulebook_for(PROGRAM_LAUNCH).qualification_window_days)
+
+
+def _attained(ch: _Change, area: str, effective: str, policy: Policy) -> None:
+    state = ch.state
+    state["designations"].setdefault(area, {"periods": []})["periods"].append([effective, None])
     if state["anniversary"] is None:
         state["anniversary"] = effective  # FAQ: the date the first designation was attained
     anniversary = upcoming_anniversary(state, effective, policy)
-    ch.decide(
-        effective,
-        "ATTAINMENT",
-        "ATTAINED",
-        solutionArea=area,
-        total=evaluated["total"],
-        rulebookVersion=evaluated["rulebookVersion"],
-        metrics=evaluated["metrics"],
-        measuredOn=on,
-    )
+    measured = max((h for h in state["scoreHistory"][area] if h[0] <= effective and h[1]), key=lambda h: h[0])
+    ch.decide(effective, "ATTAINMENT", "ATTAINED", solutionArea=area, measuredOn=measured[0],
+              rulebookVersion=measured[3])
     ch.emit(
         "DesignationAttained",
         effective,
@@ -461,13 +522,11 @@ def attain(
         solutionArea=area,
         attainedOn=effective,
         anniversaryDate=anniversary,
-        total=evaluated["total"],
-        rulebookVersion=evaluated["rulebookVersion"],
+        rulebookVersion=measured[3],
     )
     _issue_badge(ch, area, effective)
     if all(designation_held(state, a, effective) for a in AREAS):
         _issue_badge(ch, "MICROSOFT_CLOUD", effective)
-    return state, ch.events
 
 
 def _issue_badge(ch: _Change, badge: str, on: str) -> None:
@@ -702,9 +761,7 @@ def elect_benefits(
     """BenefitsElected: the partner's once-per-anniversary choice of Option 1 (Solutions Partner
     benefits) or Option 2 (legacy benefits), with the fee paid. `on` is the day of the election."""
     if state is None:
-        raise RuleRejected(
-            "detail.partnerId", "UNKNOWN_PARTNER", "no membership is recorded for this partner"
-        )
+        raise NotYet("detail.partnerId", "UNKNOWN_PARTNER", "no membership is recorded for this partner")
     state, events = run_due(state, partner_id, on, policy)
     ch = _Change(state)
     ch.events = events
@@ -786,7 +843,7 @@ def _initial_purchase(ch: _Change, occ: str, option: str, fee: dict[str, Any], o
             f"benefits can be chosen on the anniversary ({upcoming or 'none recorded'}), not before it",
         )
     if not active_designations(state) or occ != state["anniversary"]:
-        raise RuleRejected(
+        raise NotYet(
             "detail.anniversaryDate",
             "NO_RENEWAL_OPEN",
             f"no renewal is open for {occ}; the next anniversary is {upcoming or 'not set'}",
@@ -896,11 +953,15 @@ _ORDER = {
     "RENEWAL_RISK": -1,
     "PAYMENT_LAPSE": 0,
     "ANNIVERSARY": 1,
+    "ATTAIN": 1.5,  # a designation attained on an anniversary starts after that day's check
     "SPEC_WARNING": 2,
     "SPEC_CHECK": 3,
     "MSP_CHECK": 4,
     "MSP_LOSS": 5,
 }
+
+
+_DESIGNATION_WORK = ("ANNIVERSARY", "PAYMENT_LAPSE")  # dated work that ends designation periods
 
 
 def due_items(state: State, policy: Policy = DEFAULT_POLICY) -> list[tuple[str, str, str]]:
@@ -927,6 +988,10 @@ def due_items(state: State, policy: Policy = DEFAULT_POLICY) -> list[tuple[str, 
         items.append((nxt, "MSP_CHECK", nxt))
     if msp and msp["status"] == "LOSING":
         items.append((msp["lossEffectiveOn"], "MSP_LOSS", msp["lossEffectiveOn"]))
+    for area in state["scoreHistory"]:
+        day = _first_qualified_day(state, area)
+        if day is not None:
+            items.append((day, "ATTAIN", area))
     return items
 
 
@@ -936,14 +1001,15 @@ def next_due(state: State, policy: Policy = DEFAULT_POLICY) -> str | None:
 
 
 def run_due(
-    state: State | None, partner_id: str, day: str, policy: Policy = DEFAULT_POLICY
+    state: State | None, partner_id: str, day: str, policy: Policy = DEFAULT_POLICY,
+    kinds: tuple[str, ...] | None = None,
 ) -> tuple[State, list[Event]]:
     """Do every piece of work due on `day` or before that no run has done (catch-up included), in
-    date order. Running the same day again does nothing."""
+    date order (only work of `kinds`, when given). Running the same day again does nothing."""
     state = _copy(state) if state is not None else new_state(partner_id)
     ch = _Change(state)
     for _ in range(MAX_DUE_STEPS):
-        due = [i for i in due_items(state, policy) if i[0] <= day]
+        due = [i for i in due_items(state, policy) if i[0] <= day and (kinds is None or i[1] in kinds)]
         if not due:
             break
         when, kind, key = min(due, key=lambda i: (i[0], _ORDER[i[1]], i[2]))
@@ -959,6 +1025,8 @@ def run_due(
             _spec_check(ch, key, when)
         elif kind == "MSP_CHECK":
             _msp_check(ch, key, policy)
+        elif kind == "ATTAIN":
+            _attained(ch, key, when, policy)
         else:
             state["msp"]["status"] = "LOST"
     return state, ch.events

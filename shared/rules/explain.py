@@ -19,13 +19,18 @@ RULES = {
 }
 
 
-def _sentence(d: dict[str, Any]) -> str:
+def _sentence(d: dict[str, Any], state: State) -> str:
     rule, outcome, on = d["rule"], d["outcome"], d["on"]
     area = d.get("solutionArea")
     if rule == "ATTAINMENT":
-        metrics = ", ".join(f"{m['metric']} {m['points']}/{m['maxPoints']}" for m in d.get("metrics", []))
-        return (f"{on}: {area} attained with {d['total']} points (rulebook {d['rulebookVersion']}; "
-                f"measured {d.get('measuredOn')}): {metrics}.")
+        # The qualifying score is the score of the measurement day, as the facts now stand.
+        from .engine import evaluate, score_detail
+
+        measured = d.get("measuredOn") or on
+        detail = score_detail(evaluate(state, area, measured))
+        metrics = ", ".join(f"{m['metric']} {m['points']}/{m['maxPoints']}" for m in detail["metrics"])
+        return (f"{on}: {area} attained with {detail['total']} points (rulebook {d['rulebookVersion']}; "
+                f"measured {measured}): {metrics}.")
     if rule == "ANNIVERSARY_RENEWAL":
         start, end = d["window"]
         best = max((h[2] for h in d.get("history", [])), default="0.00", key=float)
@@ -49,19 +54,26 @@ def _sentence(d: dict[str, Any]) -> str:
     if rule == "TRAINING_SERVICES":
         return f"{on}: Training Services for {area} attained."
     if rule == "LEGACY_PARTNER":
-        return f"{on}: legacy {d['level']} competency {d['competency']} recorded; anniversary {d['anniversaryDate']}."
+        return f"{on}: legacy {d['level']} competency {d['competency']} recorded (its anniversary {d['anniversaryDate']}; the membership keeps the earliest)."
     if rule == "RENEWAL_FORECAST":
         return f"{on}: {area} at risk for the {d['anniversaryDate']} anniversary (now {d['total']} points)."
     return f"{on}: {rule} {outcome}."
+
+
+def concerns(decision: dict[str, Any], area: str | None) -> bool:
+    """Whether a decision belongs to an area's story (every decision when no area is given)."""
+    if not area:
+        return True
+    if decision.get("solutionArea") is None:
+        return decision["rule"] == "BENEFITS_ELECTION"
+    return decision["solutionArea"] == area
 
 
 def why(state: State, area: str | None = None) -> list[dict[str, str]]:
     """Each decision as {on, rule, citation, sentence}, oldest first, optionally for one area."""
     out = []
     for d in state["decisions"]:
-        if area and d.get("solutionArea") not in (area, None):
+        if not concerns(d, area):
             continue
-        if area and d.get("solutionArea") is None and d["rule"] not in ("BENEFITS_ELECTION",):
-            continue
-        out.append({"on": d["on"], "rule": d["rule"], "citation": RULES.get(d["rule"], ""), "sentence": _sentence(d)})
+        out.append({"on": d["on"], "rule": d["rule"], "citation": RULES.get(d["rule"], ""), "sentence": _sentence(d, state)})
     return out

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from functools import cache
@@ -119,6 +119,9 @@ class Rulebook:
     scale: int  # common denominator of every point value
     sources: tuple[str, ...]
     notes: str
+    # Derived, not part of the file: what scoring compiles from `areas` on first use (one flat
+    # plan per area: shared.rules.scoring._Plan); never compared, printed or serialized.
+    compiled: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def threshold(self) -> int:
@@ -364,8 +367,21 @@ def _starts(books: tuple[Rulebook, ...]) -> tuple[date, ...]:
     return tuple(b.effective_from for b in books)
 
 
+_IN_FORCE: dict[date, Rulebook] = {}  # rulebook_for(day) of the shipped rulebooks (load_all() is cached too)
+
+
 def rulebook_for(on: date, books: tuple[Rulebook, ...] | None = None) -> Rulebook:
     """The version in force on a date (before the launch: the launch version)."""
-    books = books or load_all()
+    if not books and on.__class__ is date:
+        book = _IN_FORCE.get(on)
+        if book is None:
+            book = _in_force(on, load_all())
+            if len(_IN_FORCE) < 65536:
+                _IN_FORCE[on] = book
+        return book
+    return _in_force(on, books or load_all())
+
+
+def _in_force(on: date, books: tuple[Rulebook, ...]) -> Rulebook:
     i = bisect_right(_starts(books), on) - 1
     return books[max(i, 0)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from .rulebook import Area, Metric, Rulebook, Track
 
@@ -31,15 +32,40 @@ class MetricScore:
     units: int | None
 
 
-@dataclass(slots=True)
 class AreaScore:
-    area: str
-    track: str
-    rulebook: Rulebook
-    metrics: tuple[MetricScore, ...]
+    """One area's score: `area`, `track`, `rulebook`, `metrics` (a dataclass-like value: equal when
+    those four are equal). `score_area` builds it from plain (points, units) rows and its
+    MetricScores only when `metrics` is first read; treat it as read-only."""
+
+    __slots__ = ("area", "track", "rulebook", "_metrics", "_rows", "_labels", "_total", "_qualified")
+
+    def __init__(self, area: str, track: str, rulebook: Rulebook, metrics: tuple[MetricScore, ...]):
+        self.area, self.track, self.rulebook, self._metrics = area, track, rulebook, metrics
+        self._rows = self._labels = self._total = self._qualified = None
+
+    @classmethod
+    def _of_rows(
+        cls, area: str, track: str, rulebook: Rulebook, rows: list[tuple[int, int]], labels: tuple,
+        total: int, qualified: bool,
+    ) -> AreaScore:
+        self = cls.__new__(cls)
+        self.area, self.track, self.rulebook, self._metrics = area, track, rulebook, None
+        self._rows, self._labels, self._total, self._qualified = rows, labels, total, qualified
+        return self
+
+    @property
+    def metrics(self) -> tuple[MetricScore, ...]:
+        if self._metrics is None:
+            self._metrics = tuple(
+                MetricScore(key, category, points, max_points, units)
+                for (points, units), (key, category, max_points) in zip(self._rows, self._labels, strict=True)
+            )
+        return self._metrics
 
     @property
     def total(self) -> int:
+        if self._total is not None:
+            return self._total
         return sum(m.points for m in self.metrics)
 
     @property
@@ -49,6 +75,8 @@ class AreaScore:
     @property
     def qualified(self) -> bool:
         """FAQ: a minimum of 70 points with points in each category and sub-category."""
+        if self._qualified is not None:
+            return self._qualified
         return self.total >= self.rulebook.threshold and self.every_metric_scores
 
     def categories(self) -> dict[str, int]:
@@ -59,6 +87,19 @@ class AreaScore:
 
     def points(self, scaled: int | None = None) -> Fraction:
         return self.rulebook.to_fraction(self.total if scaled is None else scaled)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.area, self.track, self.rulebook, self.metrics) == (
+            other.area, other.track, other.rulebook, other.metrics  # type: ignore[attr-defined]
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # as the dataclass it replaces (eq, not frozen)
+
+    def __repr__(self) -> str:
+        return (f"AreaScore(area={self.area!r}, track={self.track!r}, rulebook={self.rulebook!r}, "
+                f"metrics={self.metrics!r})")
 
 
 Roster = Mapping[str, frozenset[str] | set[str]]  # normalized certification -> person ids
@@ -150,11 +191,195 @@ def score_area(
 ) -> AreaScore:
     """Score one solution area. HIGHER areas score every track and keep the higher area total
     (requirements.md §1 "Tracks": Modern Work scores both and takes the higher); CLASSIFIED areas
-    use the track the feed classified the partner into (default: the first track listed)."""
-    area = rulebook.areas[area_name]
-    ms = list(measurements)
-    if area.selection == "HIGHER" and len(area.tracks) > 1:
-        scores = [score_track(area, t, rulebook, ms, roster) for t in area.tracks]
-        # Highest total; a qualifying track beats a non-qualifying one; ties keep the listed order.
-        return max(scores, key=lambda s: (s.qualified, s.total))
-    return score_track(area, area.track(track), rulebook, ms, roster)
+    use the track the feed classified the partner into (default: the first track listed).
+
+    Same result as `score_track` on the chosen track (tests/unit/test_scoring_equivalence.py keeps
+    the reference implementation), computed from the area's compiled `_Plan`: each measurement is
+    routed once to the parts that accept it, each distinct certification list is counted once per
+    call (shared by the tracks and gates that name it), and only the winning track's MetricScores
+    are built. Integers only, except a SUM or MAX over several non-integer values."""
+    plan = rulebook.compiled.get(area_name)
+    if plan is None:
+        plan = rulebook.compiled[area_name] = _Plan(rulebook, rulebook.areas[area_name])
+
+    # Measurements -> values per slot (a slot = one distinct (metric, associations, segment, aggregate)).
+    values: list[Any] = [None] * plan.slot_count
+    several = None  # slots that got more than one value
+    route, resolve = plan.route, plan.resolve
+    for m in measurements:
+        key = (m.metric, m.association, m.segment)
+        slots = route.get(key)
+        if slots is None:
+            slots = resolve(key)
+        for i in slots:
+            v = values[i]
+            if v is None:
+                values[i] = m.value
+            elif v.__class__ is list:
+                v.append(m.value)
+            else:
+                values[i] = [v, m.value]
+                if several is None:
+                    several = [i]
+                else:
+                    several.append(i)
+    if several is not None:
+        for i in several:
+            v = values[i]
+            if plan.slots[i][3] == "MAX":
+                values[i] = max(v)
+            elif all(x.denominator == 1 for x in v):
+                values[i] = sum(x.numerator for x in v)  # an int: .numerator/.denominator as below
+            else:
+                values[i] = sum(v, Fraction(0))
+
+    # Roster -> persons per distinct certification list ("one person once per metric").
+    counts = []
+    get = roster.get
+    for certs in plan.cert_lists:
+        first = union = None
+        for cert in certs:
+            holders = get(cert)
+            if holders:
+                if first is None:
+                    first = holders
+                elif union is None:
+                    union = set(first)
+                    union |= holders
+                else:
+                    union |= holders
+        counts.append(0 if first is None else len(first) if union is None else len(union))
+
+    if plan.higher:
+        best = None
+        for tp in plan.tracks:
+            rows, total, every = _rows(tp, values, counts)
+            rank = (total >= plan.threshold and every, total)
+            if best is None or rank > best[0]:  # strictly better: ties keep the listed order
+                best = (rank, tp, rows)
+        (qualified, total), tp, rows = best
+    else:
+        tp = plan.by_name.get(track, plan.tracks[0])
+        rows, total, every = _rows(tp, values, counts)
+        qualified = total >= plan.threshold and every
+    return AreaScore._of_rows(plan.area_name, tp.name, rulebook, rows, tp.labels, total, qualified)
+
+
+def _rows(tp: _TrackPlan, values: list[Any], counts: list[int]) -> tuple[list[tuple[int, int]], int, bool]:
+    """(points, units) of each metric of a track, in the track's order; their total; whether every
+    metric has points."""
+    rows = []
+    total = 0
+    every = True
+    for max_points, combine_max, parts, gates, cert_list, per_person in tp.metrics:
+        if parts is None:  # roster metric
+            points = 0
+            gates_met = True
+            for gate_list, persons, gate_points in gates:
+                if counts[gate_list] >= persons:
+                    points += gate_points
+                else:
+                    gates_met = False
+            units = counts[cert_list] if gates_met else 0
+            points += units * per_person
+        else:
+            points = units = 0
+            for slot, unit_num, unit_den, per_unit, part_max in parts:
+                value = values[slot]
+                if value is None:
+                    continue
+                # floor(value / unit_size) in integers
+                n = (value.numerator * unit_den) // (value.denominator * unit_num)
+                if n <= 0:
+                    continue
+                units += n
+                pts = n * per_unit
+                if part_max is not None and pts > part_max:
+                    pts = part_max
+                if combine_max:
+                    if pts > points:
+                        points = pts
+                else:
+                    points += pts
+        if points > max_points:
+            points = max_points
+        rows.append((points, units))
+        total += points
+        if points <= 0:
+            every = False
+    return rows, total, every
+
+
+class _TrackPlan:
+    __slots__ = ("name", "labels", "metrics")
+
+    def __init__(self, name: str, labels: tuple, metrics: tuple):
+        self.name = name
+        self.labels = labels  # (key, category, max_points) per metric
+        # per metric: (max_points, combine_max, parts | None, gates, cert_list, points_per_person) with
+        # parts = ((slot, unit numerator, unit denominator, points_per_unit, max_points | None), ...)
+        # and gates = ((cert_list, persons, points), ...); slots and cert lists index _Plan's tables.
+        self.metrics = metrics
+
+
+class _Plan:
+    """One area of one rulebook flattened for `score_area` (built once, kept in `Rulebook.compiled`)."""
+
+    __slots__ = ("area_name", "higher", "tracks", "by_name", "threshold", "slots", "slot_count", "cert_lists",
+                 "route")
+
+    def __init__(self, rulebook: Rulebook, area: Area):
+        slots: dict[tuple, int] = {}  # (metric, associations, segment, aggregate) -> slot index
+        cert_lists: dict[frozenset[str], int] = {}
+
+        def cert_list(certs: frozenset[str]) -> int:
+            return cert_lists.setdefault(certs, len(cert_lists))
+
+        tracks = []
+        for track in area.tracks:
+            labels, metrics = [], []
+            for m in track.metrics:
+                labels.append((m.key, m.category, m.max_points))
+                if m.roster is not None:
+                    r = m.roster
+                    gates = tuple((cert_list(g.certifications), g.persons, g.points) for g in r.gates)
+                    metrics.append((m.max_points, False, None, gates, cert_list(r.certifications),
+                                    r.points_per_person))
+                    continue
+                parts = []
+                for p in m.parts:
+                    slot = slots.setdefault((m.key, p.associations, p.segment, p.aggregate), len(slots))
+                    parts.append((slot, p.unit_size.numerator, p.unit_size.denominator, p.points_per_unit,
+                                  p.max_points))
+                metrics.append((m.max_points, m.combine == "MAX", tuple(parts), (), 0, 0))
+            tracks.append(_TrackPlan(track.name, tuple(labels), tuple(metrics)))
+        self.area_name = area.name
+        self.higher = area.selection == "HIGHER" and len(area.tracks) > 1
+        self.tracks = tuple(tracks)
+        by_name: dict[str, _TrackPlan] = {}
+        for tp in tracks:
+            by_name.setdefault(tp.name, tp)  # Area.track: the first track of that name
+        self.by_name = by_name
+        self.threshold = rulebook.threshold
+        self.slots = tuple(slots)
+        self.slot_count = len(slots)
+        self.cert_lists = tuple(tuple(sorted(c)) for c in cert_lists)
+        self.route: dict[tuple, tuple[int, ...]] = {}  # (metric, association, segment) -> slots
+
+    def resolve(self, key: tuple) -> tuple[int, ...]:
+        """The slots that take a measurement of this (metric, association, segment); memoised (up
+        to a bound: segments are free text)."""
+        metric, association, segment = key
+        if association == "GDAP":
+            # FAQ "GDAP is not currently one of the attribution methods for partner capability score"
+            found: tuple[int, ...] = ()
+        else:
+            found = tuple(
+                i for i, (key_, accepted, segment_, _) in enumerate(self.slots)
+                if key_ == metric
+                and (accepted is None or association is None or association in accepted)
+                and (segment_ is None or segment == segment_)
+            )
+        if len(self.route) < 4096:
+            self.route[key] = found
+        return found

@@ -4,10 +4,12 @@ Dates are ISO strings (they sort as dates). The document is the unit of storage 
 item) and the only input of the rules besides an explicit date.
 
     partnerId        str
-    measurements     {area: {"metric|association|segment": [[measuredOn, value, eventId], ...]}} (sorted)
-    tracks           {area: [measuredOn, track, eventId]}
+    measurements     {area: {"metric|association|segment": [[measuredOn, value, eventId], ...]}}
+                     (every report, sorted by (measuredOn, eventId); the last on or before a day is in force)
+    tracks           {area: [[measuredOn, track, eventId], ...]}  (the same, for the feed's track)
     roster           {"personId|certification": [[on, eventId, held, certificationAsWritten], ...]}  (sorted)
-    scoreHistory     {area: [[evaluatedOn, qualified, total, rulebookVersion], ...]}  (sorted)
+    scoreHistory     {area: [[evaluatedOn, qualified, total, rulebookVersion, digest], ...]}  (sorted by day;
+                     one entry per day with a fact, re-derived from the facts; digest of the announced score)
     designations     {area: {"periods": [[attainedOn, lapsedOn | None], ...]}}
     badges           {badge: [[issuedOn, withdrawnOn | None], ...]}
     anniversary      anchor date of the membership anniversary, or None

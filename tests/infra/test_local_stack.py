@@ -221,7 +221,7 @@ def test_function_environment_is_resolved_to_physical_names(stack):
         assert env["STATE_TABLE"] == stack.state_table
         assert env["IDEMPOTENCY_TABLE"] == stack.idempotency_table
         assert env["EVENT_BUS_NAME"] == stack.bus_name
-        assert env["DUE_SHARDS"] == "16"
+        assert env["DUE_SHARDS"] == "64"  # template default
         assert env["POWERTOOLS_SERVICE_NAME"]
         if spec["queue"]:
             assert env["DLQ_URL"] == stack.dlq_url(spec["queue"]), lid

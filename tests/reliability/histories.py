@@ -32,6 +32,7 @@ from functions.designation_attainment import app as attainment
 from functions.score_ingestion import app as ingestion
 from shared.models.outbound import SOURCE, to_entry
 from shared.rules.specializations import required_designations
+from shared.runtime import MAX_RECEIVES
 from tests.fakes import LambdaContext, memory_deps
 from tests.unit.builders import qualifying_facts
 
@@ -256,10 +257,23 @@ class Outcome:
     rejected_ids: int  # distinct InputRejected event ids
     dead: list[tuple[str, str]]  # (eventId or '?', rejectionField) of every message the handlers dead-lettered
     published: int = 0  # outbound events published, duplicates included
+    scores: dict[str, str] = field(default_factory=dict)  # "area|day" -> the last ScoreEvaluated of that day
 
     def same_as(self, other: Outcome) -> bool:
         return (self.state, self.events, sorted(set(self.rejected)), sorted(set(self.dead))) == \
             (other.state, other.events, sorted(set(other.rejected)), sorted(set(other.dead)))
+
+    @property
+    def effects(self) -> dict[str, str]:
+        """Every outbound event but ScoreEvaluated (a score as known when announced: provisional)."""
+        return {k: v for k, v in self.events.items() if not v.startswith("ScoreEvaluated|")}
+
+    def equivalent(self, other: Outcome) -> bool:
+        """The issue's property with ScoreEvaluated read as what it is, the latest word on an area's
+        score of a day: same document, same effect events (id -> content), the same last score for
+        every (area, day), the same rejections."""
+        return (self.state, self.effects, self.scores, sorted(set(self.rejected)), sorted(set(self.dead))) == \
+            (other.state, other.effects, other.scores, sorted(set(other.rejected)), sorted(set(other.dead)))
 
 
 def canonical_events(events: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
@@ -284,20 +298,36 @@ class MemorySystem:
     dead: list = field(default_factory=list)
     _seen: int = 0
     _ids: Any = field(default_factory=itertools.count)
+    retries: list = field(default_factory=list)  # (queue, envelope, receive count) to deliver again
+
+    def redeliver(self, rounds: int = MAX_RECEIVES) -> None:
+        """Deliver what failed again, each with its consequences (`rounds` visibility timeouts)."""
+        for _ in range(rounds):
+            pending, self.retries = self.retries, []
+            for queue, e, receives in pending:
+                caused = self.deliver(queue, [e], receives)
+                while caused:
+                    caused = [c for x in caused for c in self.deliver("AttainmentQueue", [x])]
 
     def __post_init__(self) -> None:
         self.deps, self.repo, self.pub, self.dead = memory_deps()
 
-    def deliver(self, queue: str, envelopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def deliver(self, queue: str, envelopes: list[dict[str, Any]], receives: int = 1) -> list[dict[str, Any]]:
         """One Lambda invocation of the queue's function; returns the ScoreEvaluated it caused, as
-        the attainment queue would receive them."""
+        the attainment queue would receive them. A batch-item failure is kept in `retries`, to be
+        delivered again later (SQS: after the visibility timeout, up to maxReceiveCount)."""
         records = [{"messageId": f"msg-{next(self._ids):06d}", "receiptHandle": "r", "body": json.dumps(e),
-                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": _epoch_ms(e["time"][:10])},
+                    "attributes": {"ApproximateReceiveCount": str(receives),
+                                   "SentTimestamp": _epoch_ms(e["time"][:10])},
                     "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
                     "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue}", "awsRegion": "us-east-1"}
                    for e in envelopes]
         result = HANDLERS[queue]({"Records": records}, LambdaContext(), deps=self.deps)
-        assert result == {"batchItemFailures": []}, result
+        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        for e, r in zip(envelopes, records, strict=True):
+            if r["messageId"] in failed:
+                assert receives < MAX_RECEIVES, f"failed on the last receive: {e}"
+                self.retries.append((queue, e, receives + 1))
         new = self.repo.published[self._seen:]
         self._seen = len(self.repo.published)
         return [outbound_envelope(kind, detail, detail["effectiveOn"]) for kind, detail in new if kind == "ScoreEvaluated"]
@@ -311,9 +341,13 @@ class MemorySystem:
         published = [(k, json.loads(to_entry(k, d, "b")["Detail"])) for k, d in self.repo.published]
         rejected = [json.loads(e["Detail"]) for e in self.pub.entries if e["DetailType"] == "InputRejected"]
         dead = [(_event_id_of(body), attrs["rejectionField"]) for body, attrs in self.dead]
+        scores = {f"{d['solutionArea']}|{d['evaluatedOn']}": json.dumps(
+            {k: v for k, v in d.items() if k not in ("eventId", "cause")}, sort_keys=True)
+            for k, d in published if k == "ScoreEvaluated"}
         return Outcome(self.repo.get(partner_id).state, canonical_events(published),
                        sorted((r["originalEventId"], r["field"], r["reason"], r["queue"]) for r in rejected),
-                       len({r["eventId"] for r in rejected}), sorted(dead), len(published) + len(rejected))
+                       len({r["eventId"] for r in rejected}), sorted(dead), len(published) + len(rejected),
+                       dict(sorted(scores.items())))
 
 
 def _event_id_of(body: str) -> str:
@@ -329,6 +363,7 @@ def clean_run(history: History) -> MemorySystem:
         pending = system.deliver(QUEUE_OF[fact.detail_type], [envelope(fact)])
         while pending:
             pending = [c for e in pending for c in system.deliver("AttainmentQueue", [e])]
+    system.redeliver()
     for day in history.ticks:
         system.tick(day)
     return system
@@ -408,8 +443,10 @@ def shuffled_run(history: History, rnd: random.Random, mode: str = "any", duplic
             pool = [envelope(f) for f in group for _ in range(copies())]
             rnd.shuffle(pool)
             run(pool, in_order=False)
+            system.redeliver(1)
     while late:
         run([late.pop(rnd.randrange(len(late)))], in_order=True)
+    system.redeliver()
     for day in history.ticks:
         system.tick(day)
     return system, info
@@ -442,6 +479,7 @@ def arrival_run(history: History, order: list[str]) -> MemorySystem:
         pending = system.deliver(QUEUE_OF[fact.detail_type], [envelope(fact)])
         while pending:
             pending = [c for e in pending for c in system.deliver("AttainmentQueue", [e])]
+    system.redeliver()  # a visibility timeout is longer than the burst of facts
     for day in history.ticks:
         system.tick(day)
     return system

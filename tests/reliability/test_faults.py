@@ -17,7 +17,6 @@ import json
 from collections import Counter
 from typing import Any
 
-import pytest
 from botocore.exceptions import ClientError
 
 from functions.score_ingestion import app as ingestion
@@ -157,18 +156,16 @@ def test_transient_faults_lose_nothing_and_apply_nothing_twice(system, report):
                   f"{seen['scheduled run failed']} scheduled runs failed and were retried",
                   f"{seen['redelivered']} outbound re-deliveries (same id, same content; dropped by consumers); "
                   f"{seen['outboxes']:,} outbox events carried by the stream, all published",
-                  f"{seen['dlq_copies']} extra DLQ copies of rejected input (a retried rejection is dead-lettered "
-                  "again: finding F9, strict-xfail test)"])
+                  f"{seen['dlq_copies']} extra DLQ copies of rejected input (F9 fixed: InputRejected is published "
+                  "before the DLQ copy is sent)"])
     assert problems == []
+    assert seen["dlq_copies"] == 0  # F9: a retried rejection is dead-lettered once
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "F9 faults: shared/runtime.py reject() sends the bad message to the DLQ (line ~126) before it publishes "
-    "InputRejected (~133); when that PutEvents fails (throttling, 5xx) the record is a batch-item failure, SQS "
-    "redelivers it and it is dead-lettered again: two DLQ copies of one rejection (counted in the fault run). "
-    "Publish first (the InputRejected id is deterministic since 18313a2, so a retry republishes the same event), "
-    "then dead-letter"))
 def test_a_rejection_retried_after_a_failed_announcement_is_dead_lettered_once():
+    """Regression of finding F9 faults: reject() dead-lettered the message before publishing
+    InputRejected, so a failed PutEvents (throttling, 5xx) left a second DLQ copy on the retry. It
+    publishes first now (the id is deterministic, so a re-publication is dropped downstream)."""
     deps, repo, pub, dead = memory_deps()
     failures = {"left": 1}
 

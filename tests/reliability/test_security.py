@@ -267,6 +267,22 @@ NEEDED_UNSEEN = {
 }
 
 
+DYNAMODB_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:TransactWriteItems",
+                   "dynamodb:BatchWriteItem"}
+
+
+def key_grants_via_dynamodb(used: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The tables are encrypted with the customer managed DataKey: DynamoDB uses it on the caller's
+    behalf (kms:ViaService), so a reader needs Decrypt and DescribeKey and a writer Encrypt and
+    GenerateDataKey too (a stream reader decrypts the records). moto does not call KMS, so these
+    follow from the DynamoDB calls recorded and the stream the Lambda service reads for the function."""
+    actions = {a for a, _ in used if a.startswith("dynamodb:")}
+    if not actions:
+        return set()
+    needed = {"kms:Decrypt", "kms:DescribeKey"} | ({"kms:Encrypt", "kms:GenerateDataKey"} if actions & DYNAMODB_WRITES else set())
+    return {(a, "DataKey.Arn") for a in needed}
+
+
 def test_each_function_holds_exactly_the_permissions_it_uses(system, resources, report, monkeypatch):
     functions = list(of_type(resources, "AWS::Lambda::Function"))
     with CallRecorder(system) as recorder:
@@ -275,7 +291,8 @@ def test_each_function_holds_exactly_the_permissions_it_uses(system, resources, 
     for fn in functions:
         granted = grants(resources, fn)
         used = {(a, r) for (f, a, r) in recorder.calls if f == fn}
-        needed = used | service_grants(resources, fn) | {(a, r) for (f, a, r) in NEEDED_UNSEEN if f == fn}
+        needed = (used | service_grants(resources, fn) | key_grants_via_dynamodb(used | service_grants(resources, fn))
+                  | {(a, r) for (f, a, r) in NEEDED_UNSEEN if f == fn})
         total += len(granted)
         if used - granted:
             problems.append(f"{fn} uses without a grant: {sorted(used - granted)}")

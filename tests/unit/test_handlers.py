@@ -6,6 +6,7 @@ import json
 
 from functions.designation_attainment import app as attainment
 from functions.score_ingestion import app as ingestion
+from shared.rules import engine
 from tests.fakes import LambdaContext, envelope, memory_deps, sqs_event
 
 
@@ -39,11 +40,15 @@ def test_duplicate_delivery_changes_nothing_and_publishes_nothing():
 
 def test_attainment_from_score_evaluated():
     deps, repo, pub, dead = memory_deps()
-    from tests.unit.builders import Partner
+    from tests.unit.builders import qualifying_facts
 
-    p = Partner("contoso-1")
-    p.qualify("DATA_AI", "2022-11-15")
-    [evaluated] = [d for k, d in p.events if k == "ScoreEvaluated" and d["qualified"]][:1]
-    env = envelope("partner.designations", "ScoreEvaluated", evaluated)
+    state, evaluated = None, []
+    for detail_type, detail in qualifying_facts("DATA_AI", "2022-11-15", "q"):  # ingestion only
+        state, out = engine.record_fact(state, "contoso-1", detail_type, {**detail, "partnerId": "contoso-1"})
+        evaluated += [d for k, d in out if k == "ScoreEvaluated" and d["qualified"]]
+    repo.put("contoso-1", state, 0, [], None)
+    env = envelope("partner.designations", "ScoreEvaluated", evaluated[0])
     assert attainment.handler(sqs_event(env), LambdaContext(), deps=deps) == {"batchItemFailures": []}
     assert [k for k, _ in repo.published] == ["DesignationAttained", "BadgeIssued"]
+    # FAQ: the badge comes "immediately" when requirements are met: on the qualifying day
+    assert repo.published[0][1]["attainedOn"] == "2022-11-15"

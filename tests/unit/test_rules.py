@@ -117,7 +117,12 @@ def test_measurement_never_overwrites_a_newer_one():
     p.fact("MetricsReported", metrics("DATA_AI", "2022-12-10", {"netCustomerAdds": 3}))
     p.fact("MetricsReported", metrics("DATA_AI", "2022-11-10", {"netCustomerAdds": 1}))
     assert p.state["measurements"]["DATA_AI"]["netCustomerAdds|PAL|"][-1][1] == "3"
-    assert len(p.of("ScoreEvaluated")) == 1  # the late, older one only fills the history
+    # The late, older one is scored on its own day; the newer day's score (3 adds) is unchanged,
+    # so it is not announced again.
+    assert [(d["evaluatedOn"], d["total"]) for d in p.of("ScoreEvaluated")] == [
+        ("2022-12-10", "30.00"), ("2022-11-10", "10.00")]
+    assert [h[:3] for h in p.state["scoreHistory"]["DATA_AI"]] == [["2022-11-10", False, "10.00"],
+                                                                  ["2022-12-10", False, "30.00"]]
 
 
 def test_scores_as_of_a_past_date_use_the_facts_in_force_then():
