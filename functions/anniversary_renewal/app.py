@@ -41,12 +41,26 @@ def handle_election(record: SQSRecord, deps: runtime.Deps) -> None:
 
 
 def run_day(day: str, deps: runtime.Deps) -> dict[str, Any]:
-    """Process every partner due on `day` or earlier. Returns counts for the log."""
-    partners = events = 0
-    for partner_id, record in deps.repo.due(day):
-        partners += 1
-        events += len(runtime.apply(deps, partner_id, lambda s, p=partner_id: engine.run_due(s, p, day), first=record))
-    runtime.logger.info("anniversary run", extra={"day": day, "partners": partners, "events": events})
+    """Process every partner due on `day` or earlier. A failure (a shard's query, one partner) does
+    not stop the others: the run goes on and fails at the end, so the scheduler's retry does only
+    what is left (what was done is no longer due). Returns counts for the log."""
+    partners = events = failed = 0
+    for shard in range(deps.repo.shard_count):
+        try:
+            for partner_id, record in deps.repo.due(day, [shard]):
+                partners += 1
+                try:
+                    events += len(runtime.apply(deps, partner_id, lambda s, p=partner_id: engine.run_due(s, p, day),
+                                                first=record))
+                except Exception:  # noqa: BLE001 - counted and re-raised below, after the other partners
+                    failed += 1
+                    runtime.logger.exception("partner run failed", extra={"day": day, "shard": shard})
+        except Exception:  # noqa: BLE001 - the shard's query failed: the retry runs it again
+            failed += 1
+            runtime.logger.exception("due query failed", extra={"day": day, "shard": shard})
+    runtime.logger.info("anniversary run", extra={"day": day, "partners": partners, "events": events, "failed": failed})
+    if failed:
+        raise RuntimeError(f"anniversary run for {day}: {failed} shard queries or partners failed; retry")
     return {"day": day, "partners": partners, "events": events}
 
 

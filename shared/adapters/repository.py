@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -87,7 +87,9 @@ class PartnerRepository(Protocol):
     def get(self, partner_id: str) -> Record: ...
     def put(self, partner_id: str, state: dict[str, Any], expected_version: int, outbox: list[Event],
             due: str | None, links: list[str] = ...) -> None: ...
-    def due(self, day: str) -> Iterator[tuple[str, Record]]: ...
+    def due(self, day: str, shards: Iterable[int] | None = None) -> Iterator[tuple[str, Record]]: ...
+    @property
+    def shard_count(self) -> int: ...
     def partner_of_location(self, location_id: str) -> str | None: ...
 
 
@@ -131,9 +133,14 @@ class DynamoPartnerRepository:
                 raise ConflictError(partner_id) from exc
             raise
 
-    def due(self, day: str) -> Iterator[tuple[str, Record]]:
-        """Every partner with work due on `day` or earlier, shard by shard (a query, never a scan)."""
-        for shard in range(self.shards):
+    @property
+    def shard_count(self) -> int:
+        return self.shards
+
+    def due(self, day: str, shards: Iterable[int] | None = None) -> Iterator[tuple[str, Record]]:
+        """Every partner with work due on `day` or earlier, shard by shard (a query, never a scan);
+        only the given shards when `shards` is set."""
+        for shard in range(self.shards) if shards is None else shards:
             kwargs: dict[str, Any] = {
                 "TableName": self.table, "IndexName": "DueIndex",
                 "KeyConditionExpression": "gsi1pk = :p AND gsi1sk <= :d",
@@ -188,7 +195,9 @@ class InMemoryPartnerRepository:
                 self.links[location] = partner_id
             self.published.extend(json.loads(json.dumps(outbox)))
 
-    def due(self, day: str) -> Iterator[tuple[str, Record]]:
+    shard_count = 1
+
+    def due(self, day: str, shards: Iterable[int] | None = None) -> Iterator[tuple[str, Record]]:
         for pid, (doc, version, due) in sorted(self.items.items()):
             if due is not None and due <= day:
                 yield pid, Record(json.loads(doc), version)
