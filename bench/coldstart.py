@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,17 @@ def _env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PYTHON"))}
     env.update({"PYTHONPATH": str(root), "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                "POWERTOOLS_SERVICE_NAME": "partner-engine", "POWERTOOLS_METRICS_NAMESPACE": "PartnerEngine",
-                "POWERTOOLS_LOG_LEVEL": "INFO", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+                "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
+    env.update(_function_settings())  # what the functions get on AWS: template.yaml's Globals
     env.update(extra or {})
     return env
+
+
+@cache
+def _function_settings() -> dict[str, str]:
+    from devstack.template import function_settings
+
+    return function_settings()
 
 
 def _run(code: str, root: Path, extra: dict[str, str] | None = None, flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:

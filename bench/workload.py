@@ -159,8 +159,8 @@ def _metrics_detail(pid: str, area: str, on: str, eid: str) -> dict[str, Any]:
 
 
 def _roster_entry(state: dict[str, Any]) -> tuple[str, str]:
-    key, entry = sorted(state["roster"].items())[0]  # [on, eventId, held, certificationAsWritten, ...]
-    return key.split("|", 1)[0], entry[3]
+    key, history = sorted(state["roster"].items())[0]  # "person|cert" -> [[on, eventId, held, asWritten], ...]
+    return key.split("|", 1)[0], history[-1][3]
 
 
 def inbound_case(detail_type: str, pids: list[str], tag: str = "") -> Case:

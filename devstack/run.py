@@ -119,10 +119,12 @@ def _fake_aws_env(moto_endpoint: str) -> None:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     })
-    # The handlers' Powertools configuration (read when their modules are imported).
-    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "partner-engine")
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SolutionsPartnerEngine")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
+    # The handlers' Powertools and pydantic settings from template.yaml (read when their modules
+    # are imported).
+    from devstack.template import function_settings
+
+    for name, value in function_settings().items():
+        os.environ.setdefault(name, value)
     # EMF metric blobs on stdout for every invocation would drown the console; nothing reads them.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")

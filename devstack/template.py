@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_TEMPLATE",
     "LocalStack",
     "deploy_local",
+    "function_settings",
     "load_template",
     "local_resources",
     "translate",
@@ -58,6 +59,14 @@ def load_template(path: str | Path = DEFAULT_TEMPLATE) -> dict[str, Any]:
     if not p.is_absolute() and not p.exists():
         p = PROJECT_ROOT / p
     return yaml_parse(p.read_text(encoding="utf-8"))
+
+
+def function_settings(path: str | Path = DEFAULT_TEMPLATE) -> dict[str, str]:
+    """The environment variables every function gets from the template's `Globals` that are plain
+    values (Powertools and pydantic settings), not references to resources: the local stack and the
+    cold-start benchmark run the handlers with exactly these."""
+    variables = ((load_template(path).get("Globals") or {}).get("Function") or {}).get("Environment") or {}
+    return {k: str(v) for k, v in (variables.get("Variables") or {}).items() if isinstance(v, str | int)}
 
 
 def _with_placeholder_code(sam: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.adapters.publisher import RecordingPublisher
-from shared.adapters.repository import InMemoryPartnerRepository
+from shared.adapters.memory import InMemoryPartnerRepository, RecordingPublisher
 from shared.runtime import Deps, Env
 
 

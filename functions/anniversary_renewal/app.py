@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+import shared.startup  # noqa: F401 - first: pauses the GC during the imports (freeze_imports resumes it)
+
+# isort: split
+
 from functools import cache
 from typing import Any
 

@@ -3,6 +3,10 @@ badge when all six are held). SQS (AttainmentQueue) <- EventBridge AttainmentRul
 
 from __future__ import annotations
 
+import shared.startup  # noqa: F401 - first: pauses the GC during the imports (freeze_imports resumes it)
+
+# isort: split
+
 from typing import Any
 
 # Powertools' SQS batch utility (runtime.sqs_batch, every invocation), imported before anything

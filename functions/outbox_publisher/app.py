@@ -8,6 +8,10 @@ event ids are deterministic, so consumers drop duplicates.
 
 from __future__ import annotations
 
+import shared.startup  # noqa: F401 - first: pauses the GC during the imports (freeze_imports resumes it)
+
+# isort: split
+
 import json
 from typing import Any
 

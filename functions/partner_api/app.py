@@ -6,6 +6,10 @@ today (UTC): the only clock in the system, and it lives here, at the edge.
 
 from __future__ import annotations
 
+import shared.startup  # noqa: F401 - first: pauses the GC during the imports (freeze_imports resumes it)
+
+# isort: split
+
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 

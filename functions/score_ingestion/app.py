@@ -6,6 +6,10 @@ CertificationEarned/Removed, TrainingMetricsReported, and the membership / marke
 
 from __future__ import annotations
 
+import shared.startup  # noqa: F401 - first: pauses the GC during the imports (freeze_imports resumes it)
+
+# isort: split
+
 from typing import Any
 
 # Powertools' SQS batch utility (runtime.sqs_batch, every invocation), imported before anything

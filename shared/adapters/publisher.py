@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import aws
@@ -38,11 +37,3 @@ class EventBridgePublisher:
                 pending = [e for e, r in zip(pending, result["Entries"], strict=True) if r.get("ErrorCode")]
             if failures:
                 raise PublishError(failures)
-
-
-@dataclass
-class RecordingPublisher:
-    entries: list[dict[str, str]] = field(default_factory=list)
-
-    def publish(self, entries: list[dict[str, str]]) -> None:
-        self.entries.extend(entries)

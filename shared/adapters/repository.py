@@ -14,11 +14,9 @@ before that hold `state` as JSON text (S); `decode_state` reads both, so no migr
 from __future__ import annotations
 
 import json
-import threading
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from . import aws
 
@@ -29,8 +27,7 @@ class ConflictError(Exception):
     """Somebody else wrote the partner since we read it: re-read and re-apply."""
 
 
-@dataclass
-class Record:
+class Record(NamedTuple):
     state: dict[str, Any] | None
     version: int
 
@@ -168,39 +165,3 @@ def _record(item: dict[str, Any] | None) -> Record:
     if not item:
         return Record(None, 0)
     return Record(decode_state(item["state"]), int(item["version"]["N"]))
-
-
-@dataclass
-class InMemoryPartnerRepository:
-    """The same contract in a dict, with the same conditional semantics; `published` collects the
-    outbox the stream would carry."""
-
-    items: dict[str, tuple[str, int, str | None]] = field(default_factory=dict)
-    links: dict[str, str] = field(default_factory=dict)
-    published: list[Event] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self, partner_id: str) -> Record:
-        row = self.items.get(partner_id)
-        return Record(json.loads(row[0]), row[1]) if row else Record(None, 0)
-
-    def put(self, partner_id: str, state: dict[str, Any], expected_version: int, outbox: list[Event],
-            due: str | None, links: list[str] = ()) -> None:
-        with self._lock:
-            current = self.items.get(partner_id)
-            if (current[1] if current else 0) != expected_version:
-                raise ConflictError(partner_id)
-            self.items[partner_id] = (json.dumps(state, sort_keys=True), expected_version + 1, due)
-            for location in links:
-                self.links[location] = partner_id
-            self.published.extend(json.loads(json.dumps(outbox)))
-
-    shard_count = 1
-
-    def due(self, day: str, shards: Iterable[int] | None = None) -> Iterator[tuple[str, Record]]:
-        for pid, (doc, version, due) in sorted(self.items.items()):
-            if due is not None and due <= day:
-                yield pid, Record(json.loads(doc), version)
-
-    def partner_of_location(self, location_id: str) -> str | None:
-        return self.links.get(location_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Fee:
+class Fee(NamedTuple):
     amount: Decimal
     currency: str
 
@@ -24,8 +25,7 @@ LEGACY_FEES: dict[str, dict[str, Decimal]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     payment_window_days: int = 30
     leap_day_anniversary: str = "FEB_28"  # or "MAR_1"
     specialization_warning_days: int = 30
@@ -34,7 +34,7 @@ class Policy:
     training_services_launch: date = date(2022, 12, 1)
     # Which designation a gate needs where the FAQ says only "a Solutions Partner designation":
     # None = any one designation.
-    gate_designations: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    gate_designations: Mapping[str, frozenset[str] | None] = MappingProxyType({})  # read-only
     default_currency: str = "USD"
 
 

@@ -11,12 +11,11 @@ import json
 import math
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 AREAS = (
     "DATA_AI",
@@ -56,8 +55,7 @@ def normalize_certification(name: str) -> str:
     return n
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(NamedTuple):
     associations: frozenset[str] | None
     segment: str | None
     aggregate: str  # SUM | MAX
@@ -66,23 +64,20 @@ class Part:
     max_points: int | None  # scaled
 
 
-@dataclass(frozen=True, slots=True)
-class Gate:
+class Gate(NamedTuple):
     name: str
     certifications: frozenset[str]
     persons: int
     points: int  # scaled
 
 
-@dataclass(frozen=True, slots=True)
-class RosterRule:
+class RosterRule(NamedTuple):
     gates: tuple[Gate, ...]
     certifications: frozenset[str]
     points_per_person: int  # scaled
 
 
-@dataclass(frozen=True, slots=True)
-class Metric:
+class Metric(NamedTuple):
     key: str
     category: str
     max_points: int  # scaled
@@ -91,14 +86,12 @@ class Metric:
     roster: RosterRule | None
 
 
-@dataclass(frozen=True, slots=True)
-class Track:
+class Track(NamedTuple):
     name: str
     metrics: tuple[Metric, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Area:
+class Area(NamedTuple):
     name: str
     selection: str  # CLASSIFIED | HIGHER
     tracks: tuple[Track, ...]
@@ -110,18 +103,27 @@ class Area:
         return self.tracks[0]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Rulebook:
-    version: str
-    effective_from: date
-    qualification_window_days: int
-    areas: dict[str, Area]
-    scale: int  # common denominator of every point value
-    sources: tuple[str, ...]
-    notes: str
-    # Derived, not part of the file: what scoring compiles from `areas` on first use (one flat
-    # plan per area: shared.rules.scoring._Plan); never compared, printed or serialized.
-    compiled: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """One version of the point tables (a file of shared/rules/data), read-only once loaded."""
+
+    __slots__ = ("version", "effective_from", "qualification_window_days", "areas", "scale", "sources", "notes",
+                 "compiled")
+
+    def __init__(self, version: str, effective_from: date, qualification_window_days: int, areas: dict[str, Area],
+                 scale: int, sources: tuple[str, ...], notes: str):
+        self.version = version
+        self.effective_from = effective_from
+        self.qualification_window_days = qualification_window_days
+        self.areas = areas
+        self.scale = scale  # common denominator of every point value
+        self.sources = sources
+        self.notes = notes
+        # Derived, not part of the file: what scoring compiles from `areas` on first use (one flat
+        # plan per area: shared.rules.scoring._Plan).
+        self.compiled: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Rulebook({self.version!r}, effective from {self.effective_from.isoformat()})"
 
     @property
     def threshold(self) -> int:

@@ -8,23 +8,20 @@ sub-category". All arithmetic is exact (integers over the rulebook's common deno
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from .rulebook import Area, Metric, Rulebook, Track
 
 
-@dataclass(slots=True)
-class Measurement:
+class Measurement(NamedTuple):
     metric: str
     value: Fraction
     association: str | None = None
     segment: str | None = None
 
 
-@dataclass(slots=True)
-class MetricScore:
+class MetricScore(NamedTuple):
     metric: str
     category: str
     points: int  # scaled by the rulebook's scale

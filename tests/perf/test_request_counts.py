@@ -1,8 +1,9 @@
 """CI guard on the deterministic part of the benchmarks: AWS requests per operation (moto).
 
-Runs `bench.requests.measure(quick=True)`: publish-check (PGA and PLA), a MetricsReported batch of
-10 and the same batch replayed, and one anniversary run with 20 partners due of 200 stored. Fails
-when an operation needs more requests than its target (docs/benchmarks.md has the full table:
+Runs `bench.requests.measure()`, the same measurement `make bench` reports (about 6 s on moto):
+publish-check (PGA and PLA), a batch of 10 of every inbound event type and the same batch replayed,
+a malformed batch, and one anniversary run with 20 partners due of 200 stored. Fails when an
+operation needs more requests than its target (docs/benchmarks.md has the full table:
 `make bench`).
 """
 
@@ -15,7 +16,7 @@ from bench import requests
 
 @pytest.fixture(scope="module")
 def measured():
-    rows, data = requests.measure(quick=True)
+    rows, data = requests.measure()
     return {r.name: r for r in rows}, data
 
 
@@ -32,20 +33,29 @@ def test_publish_check_is_exactly_one_dynamodb_read(measured):
     assert dict(pla.function.calls) == {("dynamodb", "GetItem"): 2}  # the PLA's link, then its PGA
 
 
-def test_an_inbound_event_is_a_read_a_conditional_write_and_a_share_of_put_events(measured):
+def test_every_inbound_event_type_is_a_read_a_conditional_write_and_a_share_of_put_events(measured):
     _, data = measured
-    [op] = data["inbound"]
-    assert op.events == 10
-    assert op.per_event("dynamodb", "GetItem") == 1
-    assert op.per_event("dynamodb", "PutItem", "TransactWriteItems") == 1
-    assert 0 < op.put_events <= 0.1 + 1e-9  # 10 ScoreEvaluated entries in one PutEvents
-    assert op.total <= requests.INBOUND_TARGET
+    assert {op.name for op in data["inbound"]} >= {"MetricsReported", "CertificationEarned", "BenefitsElected"}
+    for op in data["inbound"]:
+        assert op.events == 10, op.name
+        assert op.per_event("dynamodb", "GetItem") == 1, op.name
+        assert op.per_event("dynamodb", "PutItem", "TransactWriteItems") == 1, op.name
+        assert op.total <= requests.INBOUND_TARGET, op.name
+    [metrics] = [op for op in data["inbound"] if op.name == "MetricsReported"]
+    assert 0 < metrics.put_events <= 0.1 + 1e-9  # 10 ScoreEvaluated entries in one PutEvents
 
 
 def test_a_replayed_event_is_one_read_and_nothing_else(measured):
     _, data = measured
-    [op] = data["replayed"]
-    assert op.reads == 1 and op.function.writes == 0 and op.put_events == 0 and op.publisher.total == 0
+    assert len(data["replayed"]) == len(data["inbound"])
+    for op in data["replayed"]:
+        assert op.reads == 1 and op.function.writes == 0 and op.put_events == 0 and op.publisher.total == 0, op.name
+
+
+def test_a_malformed_event_costs_no_read_and_no_write(measured):
+    _, data = measured
+    op = data["rejected"]
+    assert op.reads == 0 and op.function.writes == 0, op.breakdown()
 
 
 def test_the_anniversary_run_reads_what_is_due_and_writes_each_due_partner_once(measured):

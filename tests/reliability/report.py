@@ -15,6 +15,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "reliability.md"
+README = ROOT / "README.md"
+# The README's "Reliability" table sits between these two lines; a full run rewrites it.
+BEGIN, END = "<!-- reliability-table: written by make reliability -->", "<!-- /reliability-table -->"
 
 
 @dataclass
@@ -54,6 +57,15 @@ class Collector:
         states = {self.outcomes.get(t, "not run") for t in row.tests}
         return "passed" if states == {"passed"} else ", ".join(sorted(states))
 
+    def table(self) -> list[str]:
+        lines = ["| scenario | cases run | events lost | effects doubled | bad inputs rejected | result |",
+                 "|---|---:|---:|---:|---:|---|"]
+        for row in self.rows.values():
+            rejected = "—" if row.rejected is None else f"{row.rejected:,}"
+            lines.append(f"| {row.scenario} | {row.cases:,} | {row.lost:,} | {row.doubled:,} | {rejected} | "
+                         f"{self.outcome_of(row)} |")
+        return lines
+
     def render(self, seconds: float, mode: str, command: str) -> str:
         counts: dict[str, int] = {}
         for state in self.outcomes.values():
@@ -68,13 +80,8 @@ class Collector:
             "",
             "Tests: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".",
             "",
-            "| scenario | cases run | events lost | effects doubled | bad inputs rejected | result |",
-            "|---|---:|---:|---:|---:|---|",
+            *self.table(),
         ]
-        for row in self.rows.values():
-            rejected = "—" if row.rejected is None else f"{row.rejected:,}"
-            lines.append(f"| {row.scenario} | {row.cases:,} | {row.lost:,} | {row.doubled:,} | {rejected} | "
-                         f"{self.outcome_of(row)} |")
         lines += ["", "*events lost*: an outbound event of the reference run that never reached the bus, or a fact "
                   "whose effect is missing from the final state. *effects doubled*: a state change applied twice, or "
                   "one event id published with two different contents. Re-deliveries of the same event (same id, "
@@ -95,7 +102,18 @@ class Collector:
 
     def write(self, seconds: float, mode: str, command: str) -> Path:
         DOC.write_text(self.render(seconds, mode, command), encoding="utf-8")
+        README.write_text(with_table(README.read_text(encoding="utf-8"), self.table(), _commit()), encoding="utf-8")
         return DOC
+
+
+def with_table(readme: str, table: list[str], commit: str) -> str:
+    """`readme` with the text between BEGIN and END replaced by `table` (unchanged when a marker is missing)."""
+    head, sep, rest = readme.partition(BEGIN)
+    _, sep2, tail = rest.partition(END)
+    if not (sep and sep2):
+        return readme
+    stamp = f"*Last full run: {datetime.now(UTC).strftime('%Y-%m-%d')}, commit {commit}.*"
+    return "\n".join([head + BEGIN, *table, "", stamp, END]) + tail
 
 
 def _commit() -> str:

@@ -9,7 +9,7 @@
 - PutEvents only with the condition `events:source = partner.designations`, and every event the
   functions put has that source;
 - encryption at rest for both tables and every queue, point-in-time recovery for both tables;
-- cfn-lint's rules report nothing (checkov: see docs/reliability.md; it cannot share the venv);
+- cfn-lint's rules report nothing (checkov runs in `make lint`, from its own pinned virtualenv);
 - no person id in clear in the logs (the Powertools JSON log lines and the EMF metric lines).
 """
 
