@@ -141,7 +141,7 @@ def measure(diagnose: bool = True) -> tuple[list[Row], dict[str, Any]]:
         rows.append(Row("Cold start", f"functions.{module}.app + first {t['service']} client",
                         f"≤ {TARGET} × (import boto3 + one client), best of {ROUNDS}",
                         f"{t['seconds'] * 1000:.0f} ms ÷ {t['baseline'] * 1000:.0f} ms = {t['ratio']:.2f}", ok))
-        if not ok and diagnose:
+        if diagnose:
             notes[module] = heavy_imports(module, t["service"])
     xray = _run("import sys, functions.score_ingestion.app, functions.designation_attainment.app, "
                 "functions.anniversary_renewal.app, functions.outbox_publisher.app, functions.partner_api.app; "

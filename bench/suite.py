@@ -16,7 +16,7 @@ from bench.report import Row, summary, table
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
-PARTS = ("requests", "scaling", "coldstart", "cpu", "stack", "proposals")
+PARTS = ("requests", "scaling", "coldstart", "cpu", "stack")
 
 
 def log(message: str) -> None:
@@ -24,20 +24,25 @@ def log(message: str) -> None:
 
 
 def size_rows() -> tuple[list[Row], dict[str, Any]]:
-    """Item sizes of realistic documents (inputs of docs/scale.md)."""
+    """Item sizes of realistic documents as the repository stores them (inputs of docs/scale.md)."""
+    from shared.adapters import repository
+    from shared.rules import engine
+
     rows, data = [], {}
     for name, text in (("six-area partner (134 certified people)", workload.template("six-areas")),
                        ("six-area partner after a year of monthly refreshes and weekly skilling", workload.year_of_updates_json())):
         pid = "contoso-000001"
         state = workload.clone(text, pid)
-        item = workload.state_item(pid, state, outbox=[["ScoreEvaluated", workload.scored_evaluation(pid)]])
-        size = workload.item_size(item)
+        outbox = [["ScoreEvaluated", workload.scored_evaluation(pid)]]
+        item = repository.state_item(pid, state, 1, outbox, due=engine.next_due(state), shards=64)
+        size, document = workload.item_size(item), len(repository.canonical_json(state).encode())
         wcu, rcu = -(-size // 1024), -(-size // 4096)
-        data[name] = {"bytes": size, "wcu": wcu, "rcu": rcu}
+        data[name] = {"bytes": size, "document_bytes": document, "wcu": wcu, "rcu": rcu}
         rows.append(Row("Sizes", f"StateTable item with a ScoreEvaluated outbox: {name}",
                         "information (1 WRU per 1 KB written, 1 RRU per 4 KB read consistently)",
-                        f"{size / 1024:.1f} KB → {wcu} WRU per write (+{wcu} on DueIndex), {rcu} RRU per consistent read",
-                        None))
+                        f"{size / 1024:.1f} KB stored (document {document / 1024:.1f} KB as JSON, zlib level "
+                        f"{repository.COMPRESSION_LEVEL}) → {wcu} WRU per write (+{wcu} on DueIndex), {rcu} RRU per "
+                        "consistent read", None))
     return rows, data
 
 
@@ -56,7 +61,6 @@ def machine() -> dict[str, str]:
 
 
 def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], seconds: float) -> str:
-    from bench import proposals as proposals_mod
     from bench.scaling import sizes
 
     mode = "BENCH_FULL=1 (100,000 stored, 10,000-event refresh)" if FULL else \
@@ -108,23 +112,16 @@ def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], secon
     ]
     heavy = details.get("coldstart", {}).get("heavy") or {}
     if heavy:
-        out += ["## Diagnosis of the cold-start failures", "",
+        out += ["## Where each handler's extra cold-start time goes", "",
                 "`-X importtime`: self time of the modules a handler imports and `import boto3` + one client does not, "
-                "summed per package (ms; importtime adds its own overhead).", "",
+                "summed per package, largest first (ms; importtime adds its own overhead, and modules both import are "
+                "not shown). pydantic (with pydantic_core, annotated_types, typing_inspection) and Powertools' Logger "
+                "and BatchProcessor (which import asyncio and every event data class) are the floor the project's own "
+                "modules (`shared`, `functions`) add to.", "",
                 "| handler | heaviest extra imports |", "|---|---|"]
         for module, groups in heavy.items():
             out.append(f"| {module} | " + ", ".join(f"{g} {ms:.0f}" for g, ms in groups) + " |")
         out.append("")
-    props = details.get("proposals")
-    if props:
-        out += ["## Proposals (code this suite does not own; measured, not applied)", "",
-                "Each gain below is measured by this run: P1 in-process (one function swapped during the "
-                "measurement, outcome checked identical batch by batch), P2 and P5 in-process with the existing API "
-                "and zlib, P3 on a scratch copy of functions/ + shared/ in a temporary directory (checked: the sample "
-                "events parse, every handler imports), P4 by timing compile() against loading the same code objects. "
-                "The project's files are never modified. Timings are from a shared 2-core machine: compare the "
-                "before/after of one proposal (same run, interleaved), not figures across runs.", "",
-                proposals_mod.markdown(props)]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -165,14 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             r, details[part] = cpu.measure()
             sr, details["sizes"] = size_rows()
             r += sr
-        elif part == "stack":
+        else:
             from bench import stack
 
             r, details[part] = stack.measure()
-        else:
-            from bench import proposals
-
-            r, details[part] = [], proposals.measure(progress=log)
         rows += r
         log(f"bench: {part} done in {time.perf_counter() - t:.0f} s")
     seconds = time.perf_counter() - started

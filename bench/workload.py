@@ -105,8 +105,9 @@ def item_size(item: dict[str, Any]) -> int:
     return size
 
 
-def state_item(partner_id: str, state: dict[str, Any], outbox: list[Any] | None = None, shards: int = 16) -> dict[str, Any]:
-    """The StateTable item `DynamoPartnerRepository.put` writes for this document."""
+def json_state_item(partner_id: str, state: dict[str, Any], outbox: list[Any] | None = None, shards: int = 16) -> dict[str, Any]:
+    """The StateTable item as versions before the compressed format wrote it (`state` as JSON text):
+    the cost model's "before" (shared.adapters.repository.state_item is the current one)."""
     from shared.adapters.repository import shard_of
 
     item: dict[str, Any] = {"pk": {"S": f"PARTNER#{partner_id}"}, "sk": {"S": "STATE"}, "version": {"N": "1"},
