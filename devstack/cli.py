@@ -533,6 +533,11 @@ def print_status(p: dict[str, Any], s: dict[str, Any], e: dict[str, Any]) -> Non
     fees = "; ".join(f"{f['option']} {f['amount']} {f['currency']} by {f['dueBy']} (anniversary {f['anniversaryDate']})"
                      for f in p.get("feesDue") or [])
     out(f"  fees due         {fees or 'none'}")
+    pending = p.get("pendingWork") or []
+    if pending:
+        first = pending[0]
+        out(f"  not yet run      {len(pending)} dated step(s) due by {p['on']}, from {first['kind']} on "
+            f"{first['dueOn']}: the figures are as of the last daily run (partnerctl tick DATE runs it)")
     if p.get("locations"):
         out(f"  locations        {', '.join(p['locations'])}")
     out("")

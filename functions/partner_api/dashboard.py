@@ -248,6 +248,15 @@ LEGEND = (
 )
 
 
+def _pending(work: list[dict[str, Any]], on: str) -> str:
+    """A notice when dated work due by `on` has not been run: the figures are as of the last run."""
+    if not work:
+        return ""
+    first = work[0]
+    return (f'<p class="legend" id="pending">{len(work)} dated step(s) due by {_e(on)} not run yet (first: '
+            f'{_e(first["kind"])} on {_e(first["dueOn"])}): the figures are as of the last daily run.</p>')
+
+
 def render(state: dict[str, Any], on: str) -> str:
     """The complete dashboard page for one partner as of `on` (YYYY-MM-DD)."""
     partner = views.partner_view(state, on)
@@ -272,6 +281,7 @@ def render(state: dict[str, Any], on: str) -> str:
 <body>
 <main>
 {_header(partner, on, LEGEND)}
+{_pending(partner["pendingWork"], on)}
 <div class="grid" id="areas">
 {cards}
 </div>

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import gates
-from .engine import evaluate, score_detail, upcoming_anniversary
+from .engine import due_items, evaluate, score_detail, upcoming_anniversary
 from .guidance import plan
 from .policy import DEFAULT_POLICY, Policy
 from .rulebook import AREAS
@@ -117,6 +117,11 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
             }
             for r in renewals
         ],
+        # Dated work due on or before `on` that no daily run has done yet (the document reflects the
+        # runs done so far; on AWS the schedule runs every day, so this is empty unless a run failed
+        # or `on` is in the future).
+        "pendingWork": [{"kind": kind, "dueOn": day, "subject": key}
+                        for day, kind, key in sorted(due_items(state, policy)) if day <= on],
     }
 
 

@@ -251,6 +251,22 @@ def test_faq_modern_work_nov_business_applications_jan_security_feb_share_the_no
     assert sorted(opened[1]["designations"]) == ["BUSINESS_APPLICATIONS", "MODERN_WORK", "SECURITY"]
 
 
+def test_the_partner_view_names_dated_work_no_daily_run_has_done_yet():
+    # FAQ "On your anniversary date, not beforehand, we'll check if you still meet the requirements":
+    # a view dated after an anniversary the daily run has not processed must not present the
+    # designation as checked; it lists the work still to do.
+    from shared.rules import views
+
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.tick("2023-09-01")
+    assert views.partner_view(p.state, "2023-09-01")["pendingWork"] == []
+    later = views.partner_view(p.state, "2023-12-20")["pendingWork"]
+    assert [(w["kind"], w["dueOn"]) for w in later] == [("RENEWAL_RISK", "2023-09-09"), ("ANNIVERSARY", "2023-11-08")]
+    p.tick("2023-12-20")
+    assert views.partner_view(p.state, "2023-12-20")["pendingWork"] == []
+
+
 def test_one_fee_of_4730_however_many_designations():
     # FAQ "Do we need to pay a separate fee for each of the six ...?": "regardless of how many
     # designations, will be $4,730 USD".
