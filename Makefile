@@ -47,7 +47,7 @@ format: $(STAMP) ## Format the code
 schemas: $(STAMP) ## Regenerate events/schemas from the models
 	$(PY) scripts/gen_schemas.py
 
-bench: $(STAMP) ## Benchmarks: request counts, cold start, CPU, throughput (writes docs/benchmarks.md)
+bench: $(STAMP) ## Benchmarks: request counts, scaling, cold start, CPU, throughput (~6 min; writes docs/benchmarks.md)
 	$(PY) -m bench
 
 reliability: $(STAMP) ## The full reliability suite (duplicates, faults, concurrency, bad input)

@@ -49,7 +49,7 @@ def measure() -> tuple[list[Row], list[dict[str, Any]]]:
     if not FULL:
         rows.append(Row("Anniversary scaling", "run with 100,000 stored, 1,000 due (1 %)",
                         f"items read ÷ partners due ≤ {TARGET}",
-                        "not run by default (seeding 100,000 documents in moto takes minutes): BENCH_FULL=1 make bench",
+                        "not run with BENCH_QUICK=1 (seeding 100,000 documents in moto takes ~1.5 min): make bench",
                         None))
     if len(results) > 1:
         lo, hi = results[0], results[-1]

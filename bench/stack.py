@@ -50,7 +50,7 @@ def measure(events_total: int | None = None) -> tuple[list[Row], dict[str, Any]]
     updated = sum(1 for e in sample["measurements"].values() for v in e.values() if (v[0] if isinstance(v[0], str) else "") >= workload.DAY)
     rate = len(events) / wall
     rows = [Row("Local stack", f"monthly refresh, {len(events):,} MetricsReported for {partners:,} partners "
-                               f"({'BENCH_FULL' if FULL else 'default 2,000; BENCH_FULL=1 runs 10,000'})",
+                               f"({'full size' if FULL else 'BENCH_QUICK=1; make bench runs 10,000'})",
                 "information: events per second through moto + pollers",
                 f"{rate:,.0f} events/s, wall {wall:.1f} s; {invocations.get('ScoreIngestionFunction', 0)} ingestion + "
                 f"{invocations.get('DesignationAttainmentFunction', 0)} attainment + "

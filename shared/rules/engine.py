@@ -146,29 +146,35 @@ def measurements_of(state: State, area: str, on: str | None = None) -> list[Meas
 
 def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
     """Who holds which certification on `on` (now, when None): the latest event on or before it."""
+    items = state["roster"].items()
+    if on is None:
+        held = [key for key, history in items if history[-1][2]]
+    else:
+        held = [key for key, history in items
+                if (history[-1][2] if history[-1][0] <= on else _held_before(history, on))]
     roster: dict[str, set[str]] = {}
-    holders_of, split = roster.get, _PERSON_CERT.get
-    for key, history in state["roster"].items():
-        event = history[-1]
-        if on is not None and event[0] > on:
-            for event in reversed(history):  # the last event dated on or before `on`
-                if event[0] <= on:
-                    break
-            else:
-                continue
-        if event[2]:
-            pc = split(key)
-            if pc is None:
-                person, cert = key.split("|", 1)
-                pc = (person, cert)
-                if len(_PERSON_CERT) < _MEMO_BOUND:
-                    _PERSON_CERT[key] = pc
-            holders = holders_of(pc[1])
-            if holders is None:
-                roster[pc[1]] = {pc[0]}
-            else:
-                holders.add(pc[0])
+    split, holders_of = _PERSON_CERT.get, roster.get
+    for key in held:
+        pc = split(key)
+        if pc is None:
+            person, cert = key.split("|", 1)
+            pc = (person, cert)
+            if len(_PERSON_CERT) < _MEMO_BOUND:
+                _PERSON_CERT[key] = pc
+        holders = holders_of(pc[1])
+        if holders is None:
+            roster[pc[1]] = {pc[0]}
+        else:
+            holders.add(pc[0])
     return roster
+
+
+def _held_before(history: list[list[Any]], on: str) -> bool:
+    """Whether the last event of a person's certification dated on or before `on` is an earn."""
+    for event in reversed(history):
+        if event[0] <= on:
+            return event[2]
+    return False
 
 
 def track_of(state: State, area: str, on: str | None = None) -> str | None:
