@@ -105,22 +105,6 @@ def item_size(item: dict[str, Any]) -> int:
     return size
 
 
-def json_state_item(partner_id: str, state: dict[str, Any], outbox: list[Any] | None = None, shards: int = 16) -> dict[str, Any]:
-    """The StateTable item as versions before the compressed format wrote it (`state` as JSON text):
-    the cost model's "before" (shared.adapters.repository.state_item is the current one)."""
-    from shared.adapters.repository import shard_of
-
-    item: dict[str, Any] = {"pk": {"S": f"PARTNER#{partner_id}"}, "sk": {"S": "STATE"}, "version": {"N": "1"},
-                            "state": {"S": json.dumps(state, separators=(",", ":"), sort_keys=True)}}
-    if outbox:
-        item["outbox"] = {"S": json.dumps(outbox, separators=(",", ":"))}
-    due = engine.next_due(state)
-    if due is not None:
-        item["gsi1pk"] = {"S": f"DUE#{shard_of(partner_id, shards)}"}
-        item["gsi1sk"] = {"S": f"{due}#{partner_id}"}
-    return item
-
-
 @cache
 def year_of_updates_json() -> str:
     """A six-area partner after a year of monthly refreshes (6 areas x 12 months) and weekly skilling

@@ -976,7 +976,7 @@ def due_items(state: State, policy: Policy = DEFAULT_POLICY) -> list[tuple[str, 
     occ = _next_occurrence(state, policy)
     if occ is not None and _member_on(state, occ):
         items.append((occ, "ANNIVERSARY", occ))
-        if active_designations(state) and occ not in state.setdefault("riskChecked", []):
+        if active_designations(state) and occ not in state.get("riskChecked", ()):
             items.append((_plus(occ, -policy.renewal_risk_horizon_days), "RENEWAL_RISK", occ))
     for key, renewal in state["renewals"].items():
         if not renewal["closed"]:
