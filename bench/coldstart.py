@@ -131,10 +131,16 @@ def _group(module: str) -> str:
     return parts[0]
 
 
+@cache
+def _baseline_imports(service: str, root: Path) -> frozenset[str]:
+    """The modules `import boto3` + one client of `service` imports (once per service and run)."""
+    return frozenset(_importtime(BASE_CODE.format(service=service), root))
+
+
 def heavy_imports(module: str, service: str, root: Path = ROOT, top: int = 6) -> list[tuple[str, float]]:
     """Where a handler's extra import time goes: modules absent from the baseline's import, self
     time summed per package (ms), largest first."""
-    base = _importtime(BASE_CODE.format(service=service), root)
+    base = _baseline_imports(service, root)
     mine = _importtime(HANDLER_CODE.format(module=module, service=service), root)
     groups: dict[str, float] = defaultdict(float)
     for name, (self_us, _cum) in mine.items():
