@@ -6,6 +6,7 @@ import os
 import platform
 import sys
 import time
+import timeit
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +20,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 # Timing-sensitive parts first, on a quiet machine: after the scaling run the bench process holds
 # 100,000 documents in moto, which slowed every later in-process timing (the collector traverses
 # them) and the fresh interpreters started beside it (measured: handler CPU x1.8, baseline import +40 %).
-PARTS = ("coldstart", "cpu", "requests", "scaling", "stack")
+# The instruction counts (valgrind) are deterministic and can run anywhere in the order.
+PARTS = ("coldstart", "cpu", "requests", "scaling", "stack", "instructions")
 
 
 def log(message: str) -> None:
@@ -57,7 +59,10 @@ def machine() -> dict[str, str]:
             return "?"
 
     load = os.getloadavg()
-    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "nproc": str(os.cpu_count()),
+    # A pure-Python reference loop, to compare the timed figures of runs on different machines.
+    reference = min(timeit.repeat("sum(range(1000))", number=20000, repeat=5)) / 20000 * 1e6
+    return {"reference": f"{reference:.1f} µs",
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "nproc": str(os.cpu_count()),
             "platform": f"{platform.system()} {platform.machine()}", "python": platform.python_version(),
             "packages": ", ".join(f"{p} {version(p)}" for p in ("boto3", "moto", "aws-lambda-powertools", "pydantic")),
             "load": f"{load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}"}
@@ -77,6 +82,7 @@ def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], secon
         "",
         f"- **Run:** {info['date']}, {seconds:.0f} s, mode {mode}",
         f"- **Machine:** {info['platform']}, nproc {info['nproc']}, Python {info['python']} ({info['packages']}); "
+        f"pure-Python reference `sum(range(1000))` {info['reference']} (best of 5; the timed figures scale with it); "
         f"load average at start {info['load']}, at end {info['load_end']} (a shared machine: timings are noisy, "
         "request counts are exact)",
         "- **Command:** `make bench` (or `.venv/bin/python -m bench`; `BENCH_QUICK=1 make bench` for smaller sizes, ~1.5 min)",
@@ -108,6 +114,11 @@ def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], secon
         "10 partners holding realistic documents, reset before each batch; batch time ÷ 10, median of 200 batches "
         "(time.perf_counter; thread CPU time shown too). Engine: `engine.evaluate` for the six areas of the "
         "six-area document, best of 5 runs of 200.",
+        "- **Instructions** (`bench/instructions.py`, when valgrind is installed): the instructions a fresh "
+        "interpreter executes (valgrind cachegrind without cache simulation, PYTHONHASHSEED=0), the same on every "
+        "run and every machine of one architecture: the cold-start ratio of the same import + first client as the "
+        "timed rows (interpreter start-up, `python -c pass`, subtracted), and the engine row's work per full-partner "
+        "evaluation (200 evaluations less none). Information beside the timed targets, which stay the judged ones.",
         "- **Local stack** (`bench/stack.py`): 10 MetricsReported per partner put on the bus 100 at a time, drained "
         "after each chunk (moto's SendMessage cost grows with queue depth), every event through ingestion, stream, "
         "publisher and attainment.",
@@ -165,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
             r, details[part] = cpu.measure()
             sr, details["sizes"] = size_rows()
             r += sr
+        elif part == "instructions":
+            from bench import instructions
+
+            r, details[part] = instructions.measure()
         else:
             from bench import stack
 

@@ -117,7 +117,7 @@ class _Change:
 
 _MEMO_BOUND = 65536  # entries per memo below (feeds repeat the same keys and small numbers)
 _MEASUREMENTS: dict[tuple[str, str], Measurement] = {}  # (metric key, stored value) -> Measurement
-_PERSON_CERT: dict[str, tuple[str, str]] = {}  # roster key "person|cert" -> (person, cert)
+_CERT_PERSON: dict[str, tuple[str, str]] = {}  # roster key "person|cert" -> (cert, person)
 
 
 def measurements_of(state: State, area: str, on: str | None = None) -> list[Measurement]:
@@ -137,7 +137,11 @@ def measurements_of(state: State, area: str, on: str | None = None) -> list[Meas
         m = memo((key, raw))
         if m is None:
             metric, assoc, segment = key.split("|")
-            m = Measurement(metric, Fraction(raw), assoc or None, segment or None)
+            value = Fraction(raw)
+            # a whole number as an int: the scoring reads .numerator/.denominator, C attributes on an
+            # int but Python properties on a Fraction (the same exact value either way)
+            m = Measurement(metric, value.numerator if value.denominator == 1 else value, assoc or None,
+                            segment or None)
             if len(_MEASUREMENTS) < _MEMO_BOUND:
                 _MEASUREMENTS[(key, raw)] = m
         out.append(m)
@@ -153,20 +157,22 @@ def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
         held = [key for key, history in items
                 if (history[-1][2] if history[-1][0] <= on else _held_before(history, on))]
     roster: dict[str, set[str]] = {}
-    split, holders_of = _PERSON_CERT.get, roster.get
+    holders_of, split = roster.get, _CERT_PERSON.get
     for key in held:
-        pc = split(key)
-        if pc is None:
-            person, cert = key.split("|", 1)
-            pc = (person, cert)
-            if len(_PERSON_CERT) < _MEMO_BOUND:
-                _PERSON_CERT[key] = pc
-        holders = holders_of(pc[1])
+        cert, person = split(key) or _cert_person(key)
+        holders = holders_of(cert)
         if holders is None:
-            roster[pc[1]] = {pc[0]}
+            roster[cert] = {person}
         else:
-            holders.add(pc[0])
+            holders.add(person)
     return roster
+
+
+def _cert_person(key: str) -> tuple[str, str]:
+    person, cert = key.split("|", 1)
+    if len(_CERT_PERSON) < _MEMO_BOUND:
+        _CERT_PERSON[key] = (cert, person)
+    return cert, person
 
 
 def _held_before(history: list[list[Any]], on: str) -> bool:

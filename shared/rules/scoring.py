@@ -16,7 +16,7 @@ from .rulebook import Area, Metric, Rulebook, Track
 
 class Measurement(NamedTuple):
     metric: str
-    value: Fraction
+    value: Fraction | int  # exact; the engine stores a whole number as an int
     association: str | None = None
     segment: str | None = None
 

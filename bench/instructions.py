@@ -1,0 +1,101 @@
+"""Instructions executed, counted by valgrind (cachegrind, no cache simulation): the cold-start and
+engine figures without the machine's noise.
+
+On a shared machine the same fresh-interpreter import varies by ±20 % from run to run, and its
+speed differs from one machine to the next, so a time ratio near its target can pass on one run and
+fail on the next. The number of instructions a fresh interpreter executes for the same import is
+the same on every run (hash seed fixed), and a change to the code moves it by exactly what the
+change costs. These rows are information beside the timed targets, not a replacement for them; they
+are skipped (with a note) where valgrind is not installed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench import coldstart
+from bench.report import Row
+
+ROOT = coldstart.ROOT
+_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+IMPORT_CODE = "import functions.{module}.app; from shared.adapters import aws; aws.client({service!r})"
+BASE_CODE = "import boto3; boto3.client({service!r}, region_name='us-east-1')"
+ENGINE_CODE = """\
+from bench import workload
+from shared.rules import engine
+from shared.rules.rulebook import AREAS
+state, day = workload.doc("six-areas", "engine-bench"), workload.DAY
+for _ in range({n} + 1):  # the first evaluation fills the rulebook's compiled plans and the memos
+    roster = engine.roster_of(state, day)
+    for area in AREAS:
+        engine.evaluate(state, area, day, roster=roster)
+"""
+ENGINE_RUNS = 200
+
+
+def available() -> bool:
+    return shutil.which("valgrind") is not None
+
+
+def _valgrind() -> str:
+    path = shutil.which("valgrind")
+    if path is None:
+        raise RuntimeError("valgrind is not installed")
+    return path
+
+
+def count(code: str, root: Path = ROOT) -> int:
+    """Instructions a fresh interpreter executes for `code` (its start-up included)."""
+    env = coldstart._env(root, {"PYTHONHASHSEED": "0"})
+    out = subprocess.run(  # noqa: S603 - our code, under valgrind
+        [_valgrind(), "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+         sys.executable, "-c", code],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600, check=True)
+    found = _REFS.search(out.stderr)
+    if found is None:
+        raise RuntimeError(f"valgrind printed no instruction count: {out.stderr[-500:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def cold_start(root: Path = ROOT) -> dict[str, dict[str, Any]]:
+    """Per handler: instructions of import + first client, of the boto3 baseline, and their ratio
+    (interpreter start-up, `python -c pass`, subtracted from both)."""
+    start = count("pass", root)
+    base = {s: count(BASE_CODE.format(service=s), root) - start for s in sorted(set(coldstart.HANDLERS.values()))}
+    out = {}
+    for module, service in coldstart.HANDLERS.items():
+        n = count(IMPORT_CODE.format(module=module, service=service), root) - start
+        out[module] = {"instructions": n, "baseline": base[service], "ratio": n / base[service], "service": service}
+    return out
+
+
+def engine(root: Path = ROOT, runs: int = ENGINE_RUNS) -> float:
+    """Instructions per full-partner evaluation (the engine row's work: one roster, six areas)."""
+    return (count(ENGINE_CODE.format(n=runs), root) - count(ENGINE_CODE.format(n=0), root)) / runs
+
+
+def measure() -> tuple[list[Row], dict[str, Any]]:
+    cold_name = ("instructions executed (valgrind): import + first client ÷ import boto3 + one client, "
+                 "interpreter start-up excluded")
+    engine_name = "instructions per full-partner evaluation (valgrind; the row above's work)"
+    if not available():
+        note = "not measured: valgrind is not installed"
+        return [Row("Cold start", cold_name, "information: the time ratio without the machine's noise", note, None),
+                Row("Engine", engine_name, "information: comparable across machines and runs", note, None)], {}
+    cold = cold_start()
+    baselines = {c["service"]: c["baseline"] for c in cold.values()}
+    per_eval = engine()
+    rows = [
+        Row("Cold start", cold_name, "information: the time ratio without the machine's noise",
+            ", ".join(f"{m} {c['ratio']:.2f}" for m, c in cold.items())
+            + " (baselines: " + ", ".join(f"{s} {n / 1e6:,.0f} M" for s, n in baselines.items()) + ")",
+            None),
+        Row("Engine", engine_name, "information: comparable across machines and runs",
+            f"{per_eval / 1000:,.0f} thousand instructions", None),
+    ]
+    return rows, {"cold_start": cold, "engine_instructions": per_eval}
