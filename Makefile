@@ -53,15 +53,27 @@ bench: $(STAMP) ## Benchmarks: request counts, scaling, cold start, CPU, through
 reliability: $(STAMP) ## The full reliability suite (duplicates, faults, concurrency, bad input)
 	RELIABILITY_FULL=1 $(PY) -m pytest -p no:cacheprovider tests/reliability -q
 
-build: $(STAMP) ## Stage the Lambda package (build/lambda) and run sam build when SAM CLI is installed
-	rm -rf build/lambda && mkdir -p build/lambda
-	cp -r functions shared requirements.txt build/lambda/
-	find build/lambda -name __pycache__ -prune -exec rm -rf {} +
-	$(PY) -m compileall -q --invalidation-mode unchecked-hash build/lambda  # /var/task is read-only: ship .pyc
-	@if command -v sam >/dev/null; then sam build; else echo "SAM CLI not installed: staged build/lambda only"; fi
+# The functions' runtime (template.yaml Globals: python3.12 on arm64). The package ships the .pyc
+# that Python compiles: /var/task is read-only on Lambda, so without them every cold start compiles
+# every module again (ingestion +260 ms on Python 3.12 here). `sam build` drops .pyc files (and does
+# not compile its dependencies), so `make deploy` packages build/lambda as it is, without it.
+LAMBDA_PYTHON ?= python3.12
+LAMBDA_PLATFORM ?= manylinux2014_aarch64
 
-deploy: build ## Deploy to AWS with SAM (needs AWS credentials and SAM CLI)
-	sam deploy --guided
+build: ## The Lambda package in build/lambda (the template's CodeUri): dependencies for the runtime, our code, its .pyc
+	@$(LAMBDA_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null || { \
+	  echo "make build: LAMBDA_PYTHON=$(LAMBDA_PYTHON) is not Python 3.12, the functions' runtime (its bytecode"; \
+	  echo "is what Lambda can use): set LAMBDA_PYTHON=/path/to/python3.12 (with pyenv: PYENV_VERSION=3.12.1)"; exit 2; }
+	rm -rf build/lambda && mkdir -p build/lambda
+	$(LAMBDA_PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --only-binary=:all: \
+	  --platform $(LAMBDA_PLATFORM) --implementation cp --python-version 3.12 --target build/lambda -r requirements.txt
+	cp -r functions shared build/lambda/
+	find build/lambda -name __pycache__ -prune -exec rm -rf {} +
+	$(LAMBDA_PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash build/lambda
+	@echo "build/lambda: $$(find build/lambda -name '*.pyc' | wc -l) .pyc, $$(du -sh build/lambda | cut -f1)"
+
+deploy: build ## Deploy build/lambda with SAM (needs AWS credentials and SAM CLI; no sam build, see above)
+	sam deploy --guided --template-file template.yaml
 
 run: $(STAMP) ## Start the whole system locally (moto server + pollers + scheduler + API on :3000)
 	$(PY) -m devstack.run

@@ -254,6 +254,24 @@ def test_sam_template_code_is_the_staged_package(sam):
             assert "CodeUri" not in res["Properties"]  # one package, many handlers
 
 
+def test_the_package_is_compiled_by_the_runtime_python_and_deployed_without_sam_build(sam):
+    """/var/task is read-only: the .pyc must be in the package, compiled by the runtime's Python,
+    for the runtime's platform; sam build would drop them (docs/decisions.md, "Bytecode")."""
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    runtime = sam["Globals"]["Function"]["Runtime"]  # python3.12
+    version = runtime.removeprefix("python")
+    arch = {"arm64": "aarch64", "x86_64": "x86_64"}[sam["Globals"]["Function"]["Architectures"][0]]
+    assert re.search(rf"^LAMBDA_PYTHON \?= {re.escape(runtime)}$", makefile, re.M)
+    assert re.search(rf"^LAMBDA_PLATFORM \?= manylinux2014_{arch}$", makefile, re.M)
+    build = makefile.split("\nbuild:", 1)[1].split("\n\n", 1)[0]
+    assert f"--python-version {version}" in build and "--platform $(LAMBDA_PLATFORM)" in build
+    assert "$(LAMBDA_PYTHON) -m compileall" in build and "unchecked-hash" in build
+    assert f"sys.version_info[:2] != ({version.replace('.', ', ')})" in build
+    deploy = makefile.split("\ndeploy:", 1)[1].split("\n\n", 1)[0]
+    recipe = [line for line in deploy.splitlines() if line.startswith("\t")]
+    assert any("sam deploy" in line for line in recipe) and not any("sam build" in line for line in recipe)
+
+
 def test_timeouts(resources):
     timeouts = {
         lid: f["Properties"]["Timeout"] for lid, f in of_type(resources, "AWS::Lambda::Function").items()
