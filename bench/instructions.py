@@ -23,18 +23,9 @@ from bench.report import Row
 
 ROOT = coldstart.ROOT
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
-IMPORT_CODE = "import functions.{module}.app; from shared.adapters import aws; aws.client({service!r})"
-BASE_CODE = "import boto3; boto3.client({service!r}, region_name='us-east-1')"
-ENGINE_CODE = """\
-from bench import workload
-from shared.rules import engine
-from shared.rules.rulebook import AREAS
-state, day = workload.doc("six-areas", "engine-bench"), workload.DAY
-for _ in range({n} + 1):  # the first evaluation fills the rulebook's compiled plans and the memos
-    roster = engine.roster_of(state, day)
-    for area in AREAS:
-        engine.evaluate(state, area, day, roster=roster)
-"""
+# The engine row's own loop (bench.cpu.engine_throughput: one roster, six areas per evaluation); one
+# evaluation more in both counts, so filling the compiled plans and memos cancels out.
+ENGINE_CODE = "from bench import cpu; cpu.engine_throughput(runs=1, iterations={n} + 1, shared_roster=True)"
 ENGINE_RUNS = 200
 
 
@@ -42,18 +33,11 @@ def available() -> bool:
     return shutil.which("valgrind") is not None
 
 
-def _valgrind() -> str:
-    path = shutil.which("valgrind")
-    if path is None:
-        raise RuntimeError("valgrind is not installed")
-    return path
-
-
 def count(code: str, root: Path = ROOT) -> int:
     """Instructions a fresh interpreter executes for `code` (its start-up included)."""
     env = coldstart._env(root, {"PYTHONHASHSEED": "0"})
     out = subprocess.run(  # noqa: S603 - our code, under valgrind
-        [_valgrind(), "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+        [shutil.which("valgrind") or "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
          sys.executable, "-c", code],
         cwd=root, env=env, capture_output=True, text=True, timeout=600, check=True)
     found = _REFS.search(out.stderr)
@@ -64,12 +48,12 @@ def count(code: str, root: Path = ROOT) -> int:
 
 def cold_start(root: Path = ROOT) -> dict[str, dict[str, Any]]:
     """Per handler: instructions of import + first client, of the boto3 baseline, and their ratio
-    (interpreter start-up, `python -c pass`, subtracted from both)."""
+    (the timed rows' code; interpreter start-up, `python -c pass`, subtracted from both)."""
     start = count("pass", root)
-    base = {s: count(BASE_CODE.format(service=s), root) - start for s in sorted(set(coldstart.HANDLERS.values()))}
+    base = {s: count(coldstart.BASE_CODE.format(service=s), root) - start for s in sorted(set(coldstart.HANDLERS.values()))}
     out = {}
     for module, service in coldstart.HANDLERS.items():
-        n = count(IMPORT_CODE.format(module=module, service=service), root) - start
+        n = count(coldstart.HANDLER_CODE.format(module=module, service=service), root) - start
         out[module] = {"instructions": n, "baseline": base[service], "ratio": n / base[service], "service": service}
     return out
 
