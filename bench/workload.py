@@ -144,8 +144,9 @@ def _metrics_detail(pid: str, area: str, on: str, eid: str) -> dict[str, Any]:
 
 
 def _roster_entry(state: dict[str, Any]) -> tuple[str, str]:
-    key, history = sorted(state["roster"].items())[0]  # "person|cert" -> [[on, eventId, held, asWritten], ...]
-    return key.split("|", 1)[0], history[-1][3]
+    cert, people = sorted(state["roster"].items())[0]  # cert -> {"held": {person: [[on, eventId, held, asWritten], ...]}}
+    person, history = sorted(people["held"].items())[0]
+    return person, history[-1][3]
 
 
 def inbound_case(detail_type: str, pids: list[str], tag: str = "") -> Case:

@@ -7,8 +7,9 @@ on the version read, so two writers never lose an update.
 Item format (docs/scale.md "Cost per month"): `state` is binary (B), the zlib-compressed canonical
 JSON of the document (sorted keys, no spaces), because every read and write is billed by item size
 and the DueIndex (projection ALL) copies the item: 55 KB of JSON are 3.7 KB stored. Items written
-before that hold `state` as JSON text (S); `decode_state` reads both, so no migration is needed
-(an item is rewritten in the new form the next time its partner changes).
+before that hold `state` as JSON text (S), and documents before the roster was grouped by
+certification hold it flat; `decode_state` reads all of them, so no migration is needed (an item is
+rewritten in the new form the next time its partner changes).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple, Protocol
 
+from ..rules.state import upgrade
 from . import aws
 
 Event = tuple[str, dict[str, Any]]
@@ -54,15 +56,16 @@ def encode_state(state: dict[str, Any]) -> dict[str, Any]:
 
 def decode_state(attribute: dict[str, Any]) -> dict[str, Any]:
     """The document from a `state` attribute value in either format: {"B": compressed JSON} (bytes
-    from boto3, or base64 text as in a Lambda stream event) or the previous {"S": JSON text}."""
+    from boto3, or base64 text as in a Lambda stream event) or the previous {"S": JSON text}; a
+    document in an earlier layout is upgraded to the current one (`state.upgrade`)."""
     if "S" in attribute:
-        return json.loads(attribute["S"])
+        return upgrade(json.loads(attribute["S"]))
     data = attribute["B"]
     if isinstance(data, str):
         import base64
 
         data = base64.b64decode(data)
-    return json.loads(zlib.decompress(data))
+    return upgrade(json.loads(zlib.decompress(data)))
 
 
 def state_item(partner_id: str, state: dict[str, Any], version: int, outbox: list[Event] | list[Any] = (),

@@ -27,6 +27,7 @@ from .state import (
     State,
     active_designations,
     designation_held,
+    file_roster_history,
     is_legacy_partner,
     legacy_level,
     new_state,
@@ -117,7 +118,6 @@ class _Change:
 
 _MEMO_BOUND = 65536  # entries per memo below (feeds repeat the same keys and small numbers)
 _MEASUREMENTS: dict[tuple[str, str], Measurement] = {}  # (metric key, stored value) -> Measurement
-_CERT_PERSON: dict[str, tuple[str, str]] = {}  # roster key "person|cert" -> (cert, person)
 
 
 def measurements_of(state: State, area: str, on: str | None = None) -> list[Measurement]:
@@ -149,30 +149,20 @@ def measurements_of(state: State, area: str, on: str | None = None) -> list[Meas
 
 
 def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
-    """Who holds which certification on `on` (now, when None): the latest event on or before it."""
-    items = state["roster"].items()
-    if on is None:
-        held = [key for key, history in items if history[-1][2]]
-    else:
-        held = [key for key, history in items
-                if (history[-1][2] if history[-1][0] <= on else _held_before(history, on))]
+    """Who holds which certification on `on` (now, when None): the latest event on or before it.
+    On or after a certification's latest event its holders are the people filed under "held"
+    (shared.rules.state); before it, each person's history decides."""
     roster: dict[str, set[str]] = {}
-    holders_of, split = roster.get, _CERT_PERSON.get
-    for key in held:
-        cert, person = split(key) or _cert_person(key)
-        holders = holders_of(cert)
-        if holders is None:
-            roster[cert] = {person}
-        else:
-            holders.add(person)
+    for cert, entry in state["roster"].items():
+        if on is None or entry["lastEventOn"] <= on:
+            if entry["held"]:
+                roster[cert] = set(entry["held"])
+            continue
+        holders = {person for people in (entry["held"], entry["removed"]) for person, history in people.items()
+                   if (history[-1][2] if history[-1][0] <= on else _held_before(history, on))}
+        if holders:
+            roster[cert] = holders
     return roster
-
-
-def _cert_person(key: str) -> tuple[str, str]:
-    person, cert = key.split("|", 1)
-    if len(_CERT_PERSON) < _MEMO_BOUND:
-        _CERT_PERSON[key] = (cert, person)
-    return cert, person
 
 
 def _held_before(history: list[list[Any]], on: str) -> bool:
@@ -318,14 +308,15 @@ def _metrics_reported(ch: _Change, d: dict[str, Any], policy: Policy) -> None:
 
 
 def _certification(ch: _Change, d: dict[str, Any], held: bool) -> None:
-    cert = normalize_certification(d["certification"])
-    key = f"{d['personId']}|{cert}"
+    cert, person = normalize_certification(d["certification"]), d["personId"]
     on, eid = d["on"], d["eventId"]
-    history = ch.state["roster"].setdefault(key, [])
+    people = ch.state["roster"].get(cert) or {"held": {}, "removed": {}}
+    history = people["held"].get(person) or people["removed"].get(person) or []
     entry = [on, eid, held, d["certification"]]
     if entry in history:
         return  # a duplicate
-    history[:] = sorted([*history, entry])[-ROSTER_HISTORY:]  # any arrival order gives the same history
+    history = sorted([*history, entry])[-ROSTER_HISTORY:]  # any arrival order gives the same history
+    file_roster_history(ch.state["roster"], cert, person, history)
     for area in _areas_counting(cert):
         _rescore(ch, area, on, eid)
 

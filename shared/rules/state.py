@@ -7,7 +7,11 @@ item) and the only input of the rules besides an explicit date.
     measurements     {area: {"metric|association|segment": [[measuredOn, value, eventId], ...]}}
                      (every report, sorted by (measuredOn, eventId); the last on or before a day is in force)
     tracks           {area: [[measuredOn, track, eventId], ...]}  (the same, for the feed's track)
-    roster           {"personId|certification": [[on, eventId, held, certificationAsWritten], ...]}  (sorted)
+    roster           {certification: {"held": {personId: history}, "removed": {personId: history},
+                                   "lastEventOn": date}}  with history = [[on, eventId, held,
+                     certificationAsWritten], ...] (sorted); a person is under "held" when their latest
+                     event is an earn, else under "removed"; lastEventOn is the latest event's date
+                     (on or after it, "held" is the roster as it is: no history is read)
     scoreHistory     {area: [[evaluatedOn, qualified, total, rulebookVersion, digest], ...]}  (sorted by day;
                      one entry per day with a fact, re-derived from the facts; digest of the announced score)
     designations     {area: {"periods": [[attainedOn, lapsedOn | None], ...]}}
@@ -51,6 +55,31 @@ def new_state(partner_id: str) -> State:
         "riskChecked": [],
         "decisions": [],
     }
+
+
+def upgrade(state: State) -> State:
+    """A stored document in the current layout (in place): documents written before the roster was
+    grouped by certification hold it as {"personId|certification": history}."""
+    roster = state.get("roster")
+    if roster and isinstance(next(iter(roster.values())), list):
+        grouped: dict[str, Any] = {}
+        for key, history in sorted(roster.items()):
+            person, cert = key.split("|", 1)
+            file_roster_history(grouped, cert, person, history)
+        state["roster"] = grouped
+    return state
+
+
+def file_roster_history(roster: dict[str, Any], cert: str, person: str, history: list[list[Any]]) -> None:
+    """Put a person's (non-empty, sorted) history of one certification where it belongs."""
+    entry = roster.get(cert)
+    if entry is None:
+        entry = roster[cert] = {"held": {}, "removed": {}, "lastEventOn": history[-1][0]}
+    elif history[-1][0] > entry["lastEventOn"]:
+        entry["lastEventOn"] = history[-1][0]
+    held, removed = entry["held"], entry["removed"]
+    (held if history[-1][2] else removed)[person] = history
+    (removed if history[-1][2] else held).pop(person, None)
 
 
 def held_on(periods: list[list[str | None]], on: str) -> bool:
