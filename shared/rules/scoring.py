@@ -203,19 +203,19 @@ def score_area(
     values: list[Any] = [None] * plan.slot_count
     several = None  # slots that got more than one value
     route, resolve = plan.route, plan.resolve
-    for m in measurements:
-        key = (m.metric, m.association, m.segment)
+    for metric, value, association, segment in measurements:  # unpacked: faster than the named fields
+        key = (metric, association, segment)
         slots = route.get(key)
         if slots is None:
             slots = resolve(key)
         for i in slots:
             v = values[i]
             if v is None:
-                values[i] = m.value
+                values[i] = value
             elif v.__class__ is list:
-                v.append(m.value)
+                v.append(value)
             else:
-                values[i] = [v, m.value]
+                values[i] = [v, value]
                 if several is None:
                     several = [i]
                 else:
@@ -234,6 +234,10 @@ def score_area(
     counts = []
     get = roster.get
     for certs in plan.cert_lists:
+        if len(certs) == 1:
+            holders = get(certs[0])
+            counts.append(len(holders) if holders else 0)
+            continue
         first = union = None
         for cert in certs:
             holders = get(cert)
@@ -268,8 +272,18 @@ def _rows(tp: _TrackPlan, values: list[Any], counts: list[int]) -> tuple[list[tu
     rows = []
     total = 0
     every = True
-    for max_points, combine_max, parts, gates, cert_list, per_person in tp.metrics:
-        if parts is None:  # roster metric
+    for max_points, kind, parts, gates, cert_list, per_person in tp.metrics:
+        if kind is _WHOLE:  # one part counted in whole units, no cap of its own: parts = (slot, points_per_unit)
+            value = values[parts[0]]
+            if value is None:
+                points = units = 0
+            else:
+                units = value if value.__class__ is int else value.numerator // value.denominator
+                if units > 0:
+                    points = units * parts[1]
+                else:
+                    points = units = 0
+        elif kind is _ROSTER:
             points = 0
             gates_met = True
             for gate_list, persons, gate_points in gates:
@@ -279,7 +293,7 @@ def _rows(tp: _TrackPlan, values: list[Any], counts: list[int]) -> tuple[list[tu
                     gates_met = False
             units = counts[cert_list] if gates_met else 0
             points += units * per_person
-        else:
+        else:  # _SUM or _MAX of its parts
             points = units = 0
             for slot, unit_num, unit_den, per_unit, part_max in parts:
                 value = values[slot]
@@ -293,7 +307,7 @@ def _rows(tp: _TrackPlan, values: list[Any], counts: list[int]) -> tuple[list[tu
                 pts = n * per_unit
                 if part_max is not None and pts > part_max:
                     pts = part_max
-                if combine_max:
+                if kind is _MAX:
                     if pts > points:
                         points = pts
                 else:
@@ -307,15 +321,20 @@ def _rows(tp: _TrackPlan, values: list[Any], counts: list[int]) -> tuple[list[tu
     return rows, total, every
 
 
+# How `_rows` computes a metric (compared by identity).
+_WHOLE, _ROSTER, _SUM, _MAX = "WHOLE", "ROSTER", "SUM", "MAX"
+
+
 class _TrackPlan:
     __slots__ = ("name", "labels", "metrics")
 
     def __init__(self, name: str, labels: tuple, metrics: tuple):
         self.name = name
         self.labels = labels  # (key, category, max_points) per metric
-        # per metric: (max_points, combine_max, parts | None, gates, cert_list, points_per_person) with
-        # parts = ((slot, unit numerator, unit denominator, points_per_unit, max_points | None), ...)
-        # and gates = ((cert_list, persons, points), ...); slots and cert lists index _Plan's tables.
+        # per metric: (max_points, kind, parts, gates, cert_list, points_per_person) with kind one of
+        # _WHOLE: parts = (slot, points_per_unit); _SUM / _MAX: parts = ((slot, unit numerator, unit
+        # denominator, points_per_unit, max_points | None), ...); _ROSTER: gates = ((cert_list,
+        # persons, points), ...). Slots and cert lists index _Plan's tables.
         self.metrics = metrics
 
 
@@ -340,7 +359,7 @@ class _Plan:
                 if m.roster is not None:
                     r = m.roster
                     gates = tuple((cert_list(g.certifications), g.persons, g.points) for g in r.gates)
-                    metrics.append((m.max_points, False, None, gates, cert_list(r.certifications),
+                    metrics.append((m.max_points, _ROSTER, None, gates, cert_list(r.certifications),
                                     r.points_per_person))
                     continue
                 parts = []
@@ -348,7 +367,10 @@ class _Plan:
                     slot = slots.setdefault((m.key, p.associations, p.segment, p.aggregate), len(slots))
                     parts.append((slot, p.unit_size.numerator, p.unit_size.denominator, p.points_per_unit,
                                   p.max_points))
-                metrics.append((m.max_points, m.combine == "MAX", tuple(parts), (), 0, 0))
+                if len(parts) == 1 and parts[0][1:3] == (1, 1) and parts[0][4] is None:
+                    metrics.append((m.max_points, _WHOLE, (parts[0][0], parts[0][3]), (), 0, 0))
+                else:
+                    metrics.append((m.max_points, _MAX if m.combine == "MAX" else _SUM, tuple(parts), (), 0, 0))
             tracks.append(_TrackPlan(track.name, tuple(labels), tuple(metrics)))
         self.area_name = area.name
         self.higher = area.selection == "HIGHER" and len(area.tracks) > 1
