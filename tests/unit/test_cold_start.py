@@ -1,6 +1,6 @@
 """What a handler module leaves behind at import, in a fresh interpreter (docs/decisions.md, "Cold
-start"): the collector running again, the import-time objects frozen, no X-Ray SDK, and the
-publisher free of pydantic. Timings are `make bench`'s; these are the facts they rest on."""
+start"): the collector running again, the import-time objects frozen, no X-Ray SDK, no boto3
+(clients are botocore's, even after the first one is made), and the publisher free of pydantic. Timings are `make bench`'s; these are the facts they rest on."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = ["score_ingestion", "designation_attainment", "anniversary_renewal", "outbox_publisher", "partner_api"]
-PROBE = ("import gc, json, sys; import functions.{module}.app; "
+PROBE = ("import gc, json, sys; import functions.{module}.app; from shared.adapters import aws; "
+         "aws.client('dynamodb'); aws.client('events'); "
          "print(json.dumps({{'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(), "
-         "'xray': any(m.startswith('aws_xray_sdk') for m in sys.modules), 'pydantic': 'pydantic' in sys.modules}}))")
+         "'xray': any(m.startswith('aws_xray_sdk') for m in sys.modules), 'pydantic': 'pydantic' in sys.modules, 'boto3': 'boto3' in sys.modules}}))")
 
 
 @pytest.mark.parametrize("module", HANDLERS)
@@ -29,4 +30,5 @@ def test_a_handler_import_resumes_the_collector_with_its_objects_frozen(module):
     assert facts["enabled"], "the handler module left the garbage collector disabled"
     assert facts["frozen"] > 10_000  # its import-time objects were moved to the permanent generation
     assert not facts["xray"]
+    assert not facts["boto3"], "boto3 imported: the handlers' clients are botocore's (shared.adapters.aws)"
     assert facts["pydantic"] == (module != "outbox_publisher")
