@@ -7,8 +7,10 @@ JSON field names are camelCase exactly as the SPEC fixes them; Python attributes
 JSON string) or the envelope dict, and either returns ``(detail_type, detail)`` or raises
 `InputError` naming the first failing field as a dotted path (``detail.measurements.0.value``).
 
-Every model is built on first use (`defer_build`), not at import: a function validates one or two
-of these event types in a cold invocation, and pays only for those (the JSON Schemas and the
+The models live in shared/models/feeds/, one module per source, and are importable from here:
+each module is imported the first time one of its models is looked up (`INBOUND`, or an attribute
+of this module), and each model is built on first use (`defer_build`). A function validates one or
+two of these event types in a cold invocation, and pays only for those (the JSON Schemas and the
 validation are the same). The typed EventBridge envelopes (`ENVELOPES`, `<Type>Event`,
 `parse_inbound_event`) live in shared/models/envelopes.py and are importable from here too.
 """
@@ -16,9 +18,9 @@ validation are the same). The typed EventBridge envelopes (`ENVELOPES`, `<Type>E
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from shared.models.errors import InputError
@@ -30,37 +32,29 @@ from shared.models.parsing import (
     first_error,
     load_body,
 )
-from shared.models.types import (
-    SKILLING_METRICS,
-    Association,
-    BenefitsOption,
-    CompetencyLevel,
-    Currency,
-    EventId,
-    IsoDate,
-    LocationId,
-    MeasuredMetric,
-    MeasurementValue,
-    NonNegativeInt,
-    NonNegativeNumber,
-    OfferId,
-    OfferType,
-    PartnerId,
-    QualityScore,
-    Segment,
-    SolutionArea,
-    StrictBool,
-    Text128,
-    Text200,
-    Track,
-    field_title,
-)
+from shared.models.registry import LazyModels, attribute_of
+from shared.models.types import EventId, PartnerId, field_title
+
+if TYPE_CHECKING:  # at run time through __getattr__ below, on first use
+    from shared.models.feeds.marketplace import OfferRecorded
+    from shared.models.feeds.membership import (
+        AzureExpertMspRecorded,
+        BenefitsElected,
+        Fee,
+        LegacyCompetencyRecorded,
+        LocationLinked,
+        SpecializationRecorded,
+    )
+    from shared.models.feeds.scorefeed import Measurement, MetricsReported
+    from shared.models.feeds.skilling import CertificationEarned, CertificationRemoved
+    from shared.models.feeds.training import TrainingMetricsReported
 
 __all__ = [
     "MAX_BODY_BYTES",
     "MAX_DETAIL_BYTES",
     "INBOUND",
     "SOURCES",
+    "StrictModel",
     "InboundDetail",
     "Measurement",
     "MetricsReported",
@@ -91,151 +85,41 @@ _DETAIL_CONFIG = ConfigDict(
 )
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Base of every inbound model (details and their parts)."""
+
     model_config = _DETAIL_CONFIG
 
 
-class InboundDetail(_Strict):
+class InboundDetail(StrictModel):
     """What every inbound detail carries: the producer's idempotency key and the PGA."""
 
     event_id: EventId = Field(description="Producer-assigned, unique: the idempotency key.")
     partner_id: PartnerId = Field(description="The partner global account (PGA).")
 
 
-# --- partner.scorefeed ----------------------------------------------------------------------------
-
-
-def _measured_metric(value: Any) -> Any:
-    if isinstance(value, str) and value in SKILLING_METRICS:
-        raise ValueError(
-            f"{value} is computed from the certified-person roster (CertificationEarned/"
-            "CertificationRemoved) and is not accepted in MetricsReported"
-        )
-    return value
-
-
-class Measurement(_Strict):
-    """One reported figure. Skilling metrics are not reported: they come from the roster."""
-
-    metric: Annotated[MeasuredMetric, BeforeValidator(_measured_metric)]
-    value: MeasurementValue = Field(description="Units as SPEC §3.1 defines them; may be negative.")
-    association: Association | None = None
-    segment: Segment | None = None
-
-
-class MetricsReported(InboundDetail):
-    solution_area: SolutionArea
-    measured_on: IsoDate
-    track: Track | None = None
-    measurements: list[Measurement] = Field(
-        min_length=1,
-        max_length=50,
-        description="No two measurements with the same (metric, association, segment).",
-    )
-
-    @field_validator("measurements")
-    @classmethod
-    def _no_duplicates(cls, measurements: list[Measurement]) -> list[Measurement]:
-        seen: set[tuple[Any, Any, Any]] = set()
-        for i, m in enumerate(measurements):
-            key = (m.metric, m.association, m.segment)
-            if key in seen:
-                raise ValueError(
-                    f"measurement {i} repeats metric {m.metric}, association "
-                    f"{m.association or '(none)'}, segment {m.segment or '(none)'}"
-                )
-            seen.add(key)
-        return measurements
-
-
-# --- partner.skilling -----------------------------------------------------------------------------
-
-
-class _CertificationChange(InboundDetail):
-    person_id: Text128
-    certification: Text200 = Field(
-        description="Name as in the rulebook lists, e.g. 'Azure Administrator Associate'."
-    )
-    on: IsoDate
-
-
-class CertificationEarned(_CertificationChange):
-    pass
-
-
-class CertificationRemoved(_CertificationChange):
-    pass
-
-
-# --- partner.training -----------------------------------------------------------------------------
-
-
-class TrainingMetricsReported(InboundDetail):
-    period_end: IsoDate = Field(description="Last day of the 12-month period the figures cover.")
-    courseware_activations: NonNegativeInt
-    exam_vouchers: NonNegativeNumber
-    quality_score: QualityScore
-    surveys_by_area: dict[SolutionArea, NonNegativeInt]
-
-
-# --- partner.membership ---------------------------------------------------------------------------
-
-
-class LegacyCompetencyRecorded(InboundDetail):
-    competency: Text200
-    level: CompetencyLevel
-    held_on: IsoDate
-    anniversary_date: IsoDate
-
-
-class SpecializationRecorded(InboundDetail):
-    specialization: Text200
-    anniversary_date: IsoDate
-
-
-class AzureExpertMspRecorded(InboundDetail):
-    anniversary_date: IsoDate
-
-
-class Fee(_Strict):
-    amount: NonNegativeNumber
-    currency: Currency
-
-
-class BenefitsElected(InboundDetail):
-    anniversary_date: IsoDate
-    option: BenefitsOption
-    fee: Fee
-
-
-class LocationLinked(InboundDetail):
-    location_id: LocationId
-
-
-# --- partner.marketplace --------------------------------------------------------------------------
-
-
-class OfferRecorded(InboundDetail):
-    offer_id: OfferId
-    offer_type: OfferType
-    published_on: IsoDate
-    co_sell_ready: StrictBool
-
-
 # --- registry -------------------------------------------------------------------------------------
 
-INBOUND: dict[tuple[str, str], type[InboundDetail]] = {
-    ("partner.scorefeed", "MetricsReported"): MetricsReported,
-    ("partner.skilling", "CertificationEarned"): CertificationEarned,
-    ("partner.skilling", "CertificationRemoved"): CertificationRemoved,
-    ("partner.training", "TrainingMetricsReported"): TrainingMetricsReported,
-    ("partner.membership", "LegacyCompetencyRecorded"): LegacyCompetencyRecorded,
-    ("partner.membership", "SpecializationRecorded"): SpecializationRecorded,
-    ("partner.membership", "AzureExpertMspRecorded"): AzureExpertMspRecorded,
-    ("partner.membership", "BenefitsElected"): BenefitsElected,
-    ("partner.membership", "LocationLinked"): LocationLinked,
-    ("partner.marketplace", "OfferRecorded"): OfferRecorded,
+# Where each detail's model lives: shared/models/feeds/<source without "partner.">.py.
+_TYPES = {
+    "partner.scorefeed": ("MetricsReported",),
+    "partner.skilling": ("CertificationEarned", "CertificationRemoved"),
+    "partner.training": ("TrainingMetricsReported",),
+    "partner.membership": ("LegacyCompetencyRecorded", "SpecializationRecorded", "AzureExpertMspRecorded",
+                           "BenefitsElected", "LocationLinked"),
+    "partner.marketplace": ("OfferRecorded",),
 }
+_PARTS = {"Measurement": "partner.scorefeed", "Fee": "partner.membership"}  # models inside a detail
+
+
+def _home(source: str) -> str:
+    return "shared.models.feeds." + source.removeprefix("partner.")
+
+
+# (source, detail-type) -> its detail model, created on first lookup (shared/models/registry.py).
+INBOUND: LazyModels[tuple[str, str]] = LazyModels(
+    {(source, t): (_home(source), t) for source, types in _TYPES.items() for t in types}
+)
 SOURCES: frozenset[str] = frozenset(source for source, _ in INBOUND)
 
 
@@ -249,13 +133,12 @@ def _route(envelope: Mapping[str, Any]) -> tuple[str, type[InboundDetail]]:
     detail_type = envelope.get("detail-type")
     if not isinstance(detail_type, str) or not detail_type:
         raise InputError("detail-type", "is required and must be a string")
-    model = INBOUND.get((source, detail_type))
-    if model is None:
+    if (source, detail_type) not in INBOUND:
         raise InputError(
             "detail-type",
             f"unknown event {detail_type[:100]!r} from source {source[:100]!r}",
         )
-    return detail_type, model
+    return detail_type, INBOUND[(source, detail_type)]
 
 
 def parse_inbound(envelope: Mapping[str, Any] | str | bytes) -> tuple[str, InboundDetail]:
@@ -275,15 +158,17 @@ def parse_inbound(envelope: Mapping[str, Any] | str | bytes) -> tuple[str, Inbou
         raise first_error(exc, "detail") from None
 
 
-# --- EventBridge envelopes (shared/models/envelopes.py, imported on first use) ------------------
-# The queue consumers validate the detail only (`parse_inbound`); the typed envelopes serve tests,
-# tools and `parse_inbound_event`, so a handler's cold start does not create their eleven classes.
-_ENVELOPE_NAMES = frozenset({"ENVELOPES", "EventBridgeModel", "parse_inbound_event", *(f"{t}Event" for _, t in INBOUND)})
+# --- the models by name, created on first use ----------------------------------------------------
+# `from shared.models.inbound import MetricsReported` imports shared/models/feeds/scorefeed.py. The
+# typed EventBridge envelopes (shared/models/envelopes.py) serve tests, tools and
+# `parse_inbound_event`; the queue consumers validate the detail only (`parse_inbound`).
+_ATTRIBUTES = {
+    **{t: _home(source) for source, types in _TYPES.items() for t in types},
+    **{name: _home(source) for name, source in _PARTS.items()},
+    **dict.fromkeys(("ENVELOPES", "EventBridgeModel", "parse_inbound_event"), "shared.models.envelopes"),
+    **{f"{t}Event": "shared.models.envelopes" for types in _TYPES.values() for t in types},
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _ENVELOPE_NAMES:
-        from shared.models import envelopes
-
-        return getattr(envelopes, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return attribute_of(_ATTRIBUTES, __name__, name)

@@ -5,14 +5,16 @@ duplicates), `partnerId` and `effectiveOn`. Exact decimals (points, totals, fees
 dates are `YYYY-MM-DD`. `to_entry` validates our own output before it leaves, so a bug in the core
 shows up as a failed publish instead of a malformed event downstream.
 
-Every model is built on first use (`defer_build`), not at import: a function announces a few of
-these event types, and pays only for those.
+The models live in shared/models/announcements/, grouped by what they announce, and are importable
+from here: each module is imported the first time one of its models is looked up (`OUTBOUND`, or
+an attribute of this module), and each model is built on first use (`defer_build`). A function
+announces a few of these event types, and pays only for those.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.alias_generators import to_camel
@@ -20,29 +22,33 @@ from pydantic.alias_generators import to_camel
 from shared.models.errors import InputError
 from shared.models.names import SOURCE
 from shared.models.parsing import check_detail, first_error, load_body
-from shared.models.types import (
-    BenefitsOption,
-    Category,
-    Currency,
-    Decimal2dp,
-    DecimalString,
-    EventId,
-    IsoDate,
-    LapseReason,
-    MetricKey,
-    NonNegativeInt,
-    PartnerId,
-    SolutionArea,
-    StrictBool,
-    Text200,
-    Track,
-    field_title,
-)
+from shared.models.registry import LazyModels, attribute_of
+from shared.models.types import IsoDate, PartnerId, SolutionArea, field_title
+
+if TYPE_CHECKING:  # at run time through __getattr__ below, on first use
+    from shared.models.announcements.designations import (
+        BadgeIssued,
+        DesignationAttained,
+        DesignationLapsed,
+        DesignationRenewed,
+        FeeQuote,
+        RenewalAtRisk,
+        RenewalOpened,
+        Shortfall,
+    )
+    from shared.models.announcements.programs import (
+        AzureExpertMspLost,
+        SpecializationAtRisk,
+        SpecializationLost,
+    )
+    from shared.models.announcements.rejections import InputRejected
+    from shared.models.announcements.scores import MetricScore, ScoreEvaluated
 
 __all__ = [
     "SOURCE",
     "MAX_ENTRY_BYTES",
     "OUTBOUND",
+    "OutModel",
     "OutboundDetail",
     "MetricScore",
     "ScoreEvaluated",
@@ -68,21 +74,14 @@ MAX_ENTRY_BYTES = 256 * 1024  # PutEvents' limit for one entry
 
 MICROSOFT_CLOUD_BADGE = "MICROSOFT_CLOUD"
 TRAINING_SERVICES_BADGE_PREFIX = "TRAINING_SERVICES:"
-_AREAS = "|".join(a.value for a in SolutionArea)
-Badge = Annotated[
-    str,
-    StringConstraints(
-        pattern=rf"^(?:{_AREAS}|{MICROSOFT_CLOUD_BADGE}|{TRAINING_SERVICES_BADGE_PREFIX}(?:{_AREAS}))$"
-    ),
-]
 OutboundEventId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 RulebookVersion = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 Areas = list[SolutionArea]
 
 
-class _Out(BaseModel):
+class OutModel(BaseModel):
+    """Base of every outbound model (details and their parts)."""
+
     model_config = ConfigDict(
         defer_build=True,
         extra="forbid",
@@ -93,130 +92,27 @@ class _Out(BaseModel):
     )
 
 
-class OutboundDetail(_Out):
+class OutboundDetail(OutModel):
     event_id: OutboundEventId = Field(description="Deterministic for the same cause.")
     partner_id: PartnerId
     effective_on: IsoDate
 
 
-class MetricScore(_Out):
-    metric: MetricKey
-    category: Category
-    points: Decimal2dp
-    max_points: DecimalString
-    units: NonNegativeInt | None
-
-
-class ScoreEvaluated(OutboundDetail):
-    solution_area: SolutionArea
-    evaluated_on: IsoDate
-    track: Track | None
-    rulebook_version: RulebookVersion
-    total: Decimal2dp = Field(description="Exact total, rounded to 2 places for display.")
-    qualified: StrictBool = Field(description="Total ≥ 70 and every metric above 0.")
-    metrics: list[MetricScore]
-    cause: EventId = Field(description="The eventId of the inbound event that caused the evaluation.")
-
-
-class DesignationAttained(OutboundDetail):
-    solution_area: SolutionArea
-    attained_on: IsoDate
-    anniversary_date: IsoDate
-    rulebook_version: RulebookVersion
-
-
-class BadgeIssued(OutboundDetail):
-    badge: Badge = Field(description="An area, 'MICROSOFT_CLOUD' or 'TRAINING_SERVICES:<area>'.")
-    issued_on: IsoDate
-
-
-class FeeQuote(_Out):
-    option: BenefitsOption
-    amount: DecimalString
-    currency: Currency
-
-
-class RenewalOpened(OutboundDetail):
-    anniversary_date: IsoDate
-    designations: Areas = Field(description="Areas kept if the fee is paid.")
-    lapsing: Areas
-    payment_due_by: IsoDate
-    options: list[BenefitsOption] = Field(min_length=1)
-    fees: list[FeeQuote]
-
-
-class Shortfall(_Out):
-    metric: MetricKey
-    units_needed: NonNegativeInt
-    points_needed: Decimal2dp
-
-
-class RenewalAtRisk(OutboundDetail):
-    anniversary_date: IsoDate
-    solution_area: SolutionArea
-    days_until: NonNegativeInt
-    shortfall: list[Shortfall]
-
-
-class DesignationRenewed(OutboundDetail):
-    solution_area: SolutionArea
-    anniversary_date: IsoDate
-    option: BenefitsOption
-    renewed_on: IsoDate
-    next_anniversary_date: IsoDate
-
-
-class DesignationLapsed(OutboundDetail):
-    solution_area: SolutionArea
-    lapsed_on: IsoDate
-    anniversary_date: IsoDate
-    reason: LapseReason
-
-
-class SpecializationAtRisk(OutboundDetail):
-    specialization: Text200
-    anniversary_date: IsoDate
-    required_designations: Areas = Field(min_length=1)
-    warned_on: IsoDate
-
-
-class SpecializationLost(OutboundDetail):
-    specialization: Text200
-    lost_on: IsoDate
-    required_designations: Areas = Field(min_length=1)
-
-
-class AzureExpertMspLost(OutboundDetail):
-    anniversary_date: IsoDate
-    loss_effective_on: IsoDate
-    missing_designations: Areas = Field(min_length=1)
-
-
-class InputRejected(OutboundDetail):
-    partner_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(  # type: ignore[assignment]
-        description="The partner named by the rejected message, when it could be read."
-    )
-    field: ShortText = Field(description="Dotted path of the first failing field (InputError.field).")
-    reason: Reason
-    source: ShortText | None
-    detail_type: ShortText | None
-    original_event_id: ShortText | None
-    queue: ShortText = Field(description="The queue whose dead-letter queue holds the message.")
-
-
-OUTBOUND: dict[str, type[OutboundDetail]] = {
-    "ScoreEvaluated": ScoreEvaluated,
-    "DesignationAttained": DesignationAttained,
-    "BadgeIssued": BadgeIssued,
-    "RenewalOpened": RenewalOpened,
-    "RenewalAtRisk": RenewalAtRisk,
-    "DesignationRenewed": DesignationRenewed,
-    "DesignationLapsed": DesignationLapsed,
-    "SpecializationAtRisk": SpecializationAtRisk,
-    "SpecializationLost": SpecializationLost,
-    "AzureExpertMspLost": AzureExpertMspLost,
-    "InputRejected": InputRejected,
+# Where each model lives: shared/models/announcements/<module>.py.
+_HOMES = {
+    "scores": ("ScoreEvaluated", "MetricScore"),
+    "designations": ("DesignationAttained", "BadgeIssued", "RenewalOpened", "FeeQuote", "RenewalAtRisk", "Shortfall",
+                     "DesignationRenewed", "DesignationLapsed"),
+    "programs": ("SpecializationAtRisk", "SpecializationLost", "AzureExpertMspLost"),
+    "rejections": ("InputRejected",),
 }
+_PARTS = frozenset({"MetricScore", "FeeQuote", "Shortfall"})  # models inside a detail
+_ATTRIBUTES = {name: f"shared.models.announcements.{module}" for module, names in _HOMES.items() for name in names}
+
+# detail-type -> its detail model, created on first lookup (shared/models/registry.py).
+OUTBOUND: LazyModels[str] = LazyModels(
+    {name: (home, name) for name, home in _ATTRIBUTES.items() if name not in _PARTS}
+)
 
 
 def to_entry(detail_type: str, detail: Mapping[str, Any] | OutboundDetail, bus_name: str) -> dict[str, str]:
@@ -226,9 +122,9 @@ def to_entry(detail_type: str, detail: Mapping[str, Any] | OutboundDetail, bus_n
     Raises KeyError for an unknown detail-type, pydantic.ValidationError for a bad detail and
     ValueError for an entry over PutEvents' 256 KiB.
     """
-    model = OUTBOUND.get(detail_type)
-    if model is None:
+    if detail_type not in OUTBOUND:
         raise KeyError(f"unknown outbound detail-type {detail_type!r}")
+    model = OUTBOUND[detail_type]
     if isinstance(detail, model):
         validated = detail
     elif isinstance(detail, BaseModel):
@@ -250,11 +146,15 @@ def parse_outbound(envelope: Mapping[str, Any] | str | bytes) -> tuple[str, Outb
     if source != SOURCE:
         raise InputError("source", f"must be {SOURCE!r}, got {str(source)[:100]!r}")
     detail_type = env.get("detail-type")
-    model = OUTBOUND.get(detail_type) if isinstance(detail_type, str) else None
-    if model is None:
+    if not isinstance(detail_type, str) or detail_type not in OUTBOUND:
         raise InputError("detail-type", f"unknown event {str(detail_type)[:100]!r} from source {SOURCE!r}")
+    model = OUTBOUND[detail_type]
     detail = check_detail(env, raw_size)
     try:
         return detail_type, model.model_validate(detail)
     except ValidationError as exc:
         raise first_error(exc, "detail") from None
+
+
+def __getattr__(name: str) -> Any:  # the models by name, each module imported on first use
+    return attribute_of(_ATTRIBUTES, __name__, name)
