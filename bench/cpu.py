@@ -91,7 +91,8 @@ def engine_throughput(runs: int = 5, iterations: int = 200, shared_roster: bool 
             for area in AREAS:
                 engine.evaluate(state, area, day, roster=roster)
         best = max(best, iterations / (time.perf_counter() - t))
-    return {"partners_per_s": best, "areas_per_s": best * len(AREAS), "roster": len(state["roster"]),
+    people = {person for entry in state["roster"].values() for person in entry["held"]}
+    return {"partners_per_s": best, "areas_per_s": best * len(AREAS), "roster": len(people),
             "measurements": sum(len(v) for v in state["measurements"].values())}
 
 
