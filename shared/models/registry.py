@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 K = TypeVar("K")
 
-__all__ = ["LazyModels"]
+__all__ = ["LazyModels", "attribute_of"]
 
 
 class LazyModels(Mapping[K, Any]):
