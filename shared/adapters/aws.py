@@ -18,11 +18,12 @@ import threading
 from typing import Any
 
 _clients: dict[str, Any] = {}
-_session: list[Any] = []  # the process's botocore session, once made
+_session: Any = None  # the process's botocore session, made with the first client
 _lock = threading.Lock()
 
 
 def client(service: str) -> Any:
+    global _session
     c = _clients.get(service)
     if c is None:
         with _lock:
@@ -30,24 +31,25 @@ def client(service: str) -> Any:
             if c is None:
                 from botocore.config import Config
 
-                if not _session:
+                if _session is None:
                     import botocore.session
 
-                    _session.append(botocore.session.get_session())
+                    _session = botocore.session.get_session()
                 config = Config(
                     retries={"mode": "standard", "max_attempts": 3},
                     connect_timeout=2,
                     read_timeout=10,
                     account_id_endpoint_mode="disabled",
                 )
-                c = _session[0].create_client(service, region_name=os.environ.get("AWS_REGION")
-                                              or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), config=config)
+                c = _session.create_client(service, region_name=os.environ.get("AWS_REGION")
+                                           or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"), config=config)
                 _clients[service] = c
     return c
 
 
 def reset() -> None:
     """Forget every client and the session (tests switch emulators between cases)."""
+    global _session
     with _lock:
         _clients.clear()
-        _session.clear()
+        _session = None
