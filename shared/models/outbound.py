@@ -99,20 +99,28 @@ class OutboundDetail(OutModel):
 
 
 # Where each model lives: shared/models/announcements/<module>.py.
-_HOMES = {
-    "scores": ("ScoreEvaluated", "MetricScore"),
-    "designations": ("DesignationAttained", "BadgeIssued", "RenewalOpened", "FeeQuote", "RenewalAtRisk", "Shortfall",
-                     "DesignationRenewed", "DesignationLapsed"),
+_DETAILS = {
+    "scores": ("ScoreEvaluated",),
+    "designations": ("DesignationAttained", "BadgeIssued", "RenewalOpened", "RenewalAtRisk", "DesignationRenewed",
+                     "DesignationLapsed"),
     "programs": ("SpecializationAtRisk", "SpecializationLost", "AzureExpertMspLost"),
     "rejections": ("InputRejected",),
 }
-_PARTS = frozenset({"MetricScore", "FeeQuote", "Shortfall"})  # models inside a detail
-_ATTRIBUTES = {name: f"shared.models.announcements.{module}" for module, names in _HOMES.items() for name in names}
+_PARTS = {"MetricScore": "scores", "FeeQuote": "designations", "Shortfall": "designations"}  # models inside a detail
+
+
+def _home(module: str) -> str:
+    return "shared.models.announcements." + module
+
 
 # detail-type -> its detail model, created on first lookup (shared/models/registry.py).
 OUTBOUND: LazyModels[str] = LazyModels(
-    {name: (home, name) for name, home in _ATTRIBUTES.items() if name not in _PARTS}
+    {name: (_home(module), name) for module, names in _DETAILS.items() for name in names}
 )
+_ATTRIBUTES = {
+    **{name: _home(module) for module, names in _DETAILS.items() for name in names},
+    **{name: _home(module) for name, module in _PARTS.items()},
+}
 
 
 def to_entry(detail_type: str, detail: Mapping[str, Any] | OutboundDetail, bus_name: str) -> dict[str, str]:
