@@ -62,6 +62,9 @@ def _tokens(name: str) -> list[str]:
 
 def _replace(tokens: list[str], table: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]) -> list[str]:
     """Each occurrence of a token sequence of `table` replaced by its expansion (longest first)."""
+    starts = {short[0] for short, _ in table}
+    if starts.isdisjoint(tokens):
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
