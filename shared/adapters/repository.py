@@ -5,9 +5,9 @@ One item per partner holds the whole document (`state`) and the events that writ
 on the version read, so two writers never lose an update.
 
 Item format (docs/scale.md "Cost per month"): `state` is binary (B), the zlib-compressed canonical
-JSON of the document (sorted keys, no spaces), because every read and write is billed by item size
-and the DueIndex (projection ALL) copies the item, and the document's JSON compresses well. Items written
-before that hold `state` as JSON text (S), and documents before the roster was grouped by
+JSON of the document (sorted keys, no spaces), because every read and write is billed by item size,
+the DueIndex (projection ALL) copies the item, and the document's JSON compresses well. Items
+written before that hold `state` as JSON text (S), and documents before the roster was grouped by
 certification hold it flat; `decode_state` reads all of them, so no migration is needed (an item is
 rewritten in the new form the next time its partner changes).
 """
