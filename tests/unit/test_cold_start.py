@@ -75,3 +75,49 @@ def test_a_handler_imports_shared_startup_first_and_no_parser_model(module, fact
     assert not facts["parser"], "Powertools' parser models were imported: its batch utility came after pydantic"
     # Only the SQS consumers pay for the batch utility (shared.startup.sqs).
     assert facts["batch"] == (module in SQS_HANDLERS)
+
+
+LAZY_PROBE = """\
+import json, sys
+from shared.lazy import LazyModule
+from shared.models.inbound import INBOUND
+from shared.models.outbound import OUTBOUND
+
+def loaded():
+    return sorted(m for m in sys.modules if m.startswith(("shared.models.feeds.", "shared.models.announcements.")))
+
+facts = {"keys": [len(INBOUND), len(OUTBOUND), ("partner.scorefeed", "MetricsReported") in INBOUND,
+                  "ScoreEvaluated" in OUTBOUND, "Nope" in OUTBOUND, len(list(INBOUND))]}
+facts["after_keys"] = loaded()
+facts["name"] = OUTBOUND["BadgeIssued"].__name__
+facts["after_lookup"] = loaded()
+facts["same"] = OUTBOUND["BadgeIssued"] is OUTBOUND["BadgeIssued"]
+colorsys_before = "colorsys" in sys.modules
+lazy = LazyModule("colorsys")
+facts["colorsys"] = [colorsys_before, "colorsys" in sys.modules, lazy.rgb_to_hsv(1, 0, 0), "colorsys" in sys.modules]
+try:
+    lazy.no_such_name
+except AttributeError as exc:
+    facts["missing"] = str(exc)
+try:
+    OUTBOUND["Nope"]
+except KeyError:
+    facts["unknown"] = "KeyError"
+print(json.dumps(facts))
+"""
+
+
+def test_the_registries_know_every_key_and_import_a_module_at_its_first_lookup_only():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run([sys.executable, "-c", LAZY_PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60, check=True)
+    facts = json.loads(out.stdout.strip().splitlines()[-1])
+    assert facts["keys"] == [10, 11, True, True, False, 10]
+    assert facts["after_keys"] == []  # `in`, `len` and iteration import no model module
+    assert facts["name"] == "BadgeIssued"
+    assert facts["after_lookup"] == ["shared.models.announcements.designations"]
+    assert facts["same"]
+    assert facts["colorsys"] == [False, False, [0.0, 1.0, 1.0], True]
+    assert "no_such_name" in facts["missing"]
+    assert facts["unknown"] == "KeyError"
