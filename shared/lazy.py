@@ -48,10 +48,9 @@ class LazyModels(Mapping[K, Any]):
     and whose values are classes, each imported from its module the first time it is looked up."""
 
     def __init__(self, homes: Mapping[K, tuple[str, str]]):
-        modules: dict[str, LazyModule] = {}
-        # key -> (its module, the class's name there); one LazyModule per module
-        self._homes = {key: (modules.setdefault(module, LazyModule(module)), name)
-                       for key, (module, name) in homes.items()}
+        # key -> (its module, the class's name there), one LazyModule per module
+        modules = {module: LazyModule(module) for module, _ in homes.values()}
+        self._homes = {key: (modules[module], name) for key, (module, name) in homes.items()}
 
     def __getitem__(self, key: K) -> Any:
         module, name = self._homes[key]
