@@ -1,9 +1,9 @@
 """Instructions executed, counted by valgrind (cachegrind, no cache simulation): the cold-start and
 engine figures without the machine's noise.
 
-On a shared machine the same fresh-interpreter import varies by ±20 % from run to run, and its
-speed differs from one machine to the next, so a time ratio near its target can pass on one run and
-fail on the next. The number of instructions a fresh interpreter executes for the same import is
+On a shared machine the time of the same fresh-interpreter import varies from run to run by more
+than most code changes move it (docs/decisions.md, "Cold start"), and its speed differs from one
+machine to the next, so a time ratio near its target can pass on one run and fail on the next. The number of instructions a fresh interpreter executes for the same import is
 the same on every run (hash seed fixed), and a change to the code moves it by exactly what the
 change costs. These rows are information beside the timed targets, not a replacement for them; they
 are skipped (with a note) where valgrind is not installed.

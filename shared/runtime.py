@@ -1,12 +1,12 @@
 """What every SQS-fed function shares: configuration, the partial-batch loop, optimistic retries,
 and the bad-input path (dead-letter queue with the reason + an `InputRejected` event).
 
-Handlers stay thin: they parse, call the pure core, and hand the result to `save`.
+Handlers stay thin: they parse, call the pure core, and hand the result to `apply`.
 
-Cold start: the partner API and the outbox publisher import this module too, and neither processes
-an SQS batch nor validates an outbound event. So Powertools' batch utility and the outbound models
-(pydantic) are not imported here at module level: the SQS handlers import both themselves at their
-own import time (functions/*/app.py), which is what every one of their invocations uses.
+The partner API and the outbox publisher import this module too, and neither processes an SQS
+batch nor validates an outbound event: Powertools' batch utility and the outbound models (pydantic)
+are `LazyModule`s here (shared/lazy.py). The SQS consumers import both at their own import time
+(`shared.startup.sqs`; the models' registry), which is what every one of their invocations uses.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from shared.adapters import aws
 from shared.adapters.publisher import EventBridgePublisher, Publisher
 from shared.adapters.repository import ConflictError, DynamoPartnerRepository, PartnerRepository, Record
+from shared.lazy import LazyModule
 from shared.models.errors import InputError
 from shared.models.parsing import describe_input
 from shared.rules import engine
@@ -34,6 +35,8 @@ from shared.rules.engine import NotYet, RuleRejected
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+batch = LazyModule("aws_lambda_powertools.utilities.batch")
+outbound = LazyModule("shared.models.outbound")
 logger = Logger()
 metrics = Metrics()
 CONFLICT_RETRIES = 5
@@ -80,20 +83,10 @@ def freeze_imports() -> None:
     collector at its first: the objects its imports created (modules, classes, pydantic validators,
     the rulebooks) live as long as the process, so they are moved to the permanent generation
     (`gc.freeze`, never scanned again) and collection resumes. Nothing is skipped or deferred: at
-    that point the imports have left no garbage (gc.collect() finds 0-10 objects), and every later
-    collection (during the first client's creation, in every invocation) has ~50,000 fewer objects
-    to traverse."""
+    that point the imports have left next to no garbage, and every later collection (during the
+    first client's creation, in every invocation) has those objects no more to traverse."""
     gc.freeze()
     gc.enable()
-
-
-def to_entry(detail_type: str, detail: Any, bus_name: str) -> dict[str, str]:
-    """`shared.models.outbound.to_entry` (validates an announced event). Looked up when called: the
-    SQS handlers, which announce events, have imported shared.models.outbound at their import; the
-    partner API and the outbox publisher never call this and so never load the outbound models."""
-    from shared.models.outbound import to_entry as validated_entry
-
-    return validated_entry(detail_type, detail, bus_name)
 
 
 def hashed(value: str) -> str:
@@ -114,7 +107,7 @@ def apply(deps: Deps, partner_id: str, change: Callable[[dict[str, Any] | None],
             return []
         # Validate every announced event before the write: a bad one fails this record (and is
         # retried / dead-lettered) instead of poisoning the stream after the state is stored.
-        outbox = [[kind, json.loads(to_entry(kind, detail, deps.env.bus)["Detail"])] for kind, detail in events]
+        outbox = [[kind, json.loads(outbound.to_entry(kind, detail, deps.env.bus)["Detail"])] for kind, detail in events]
         try:
             deps.repo.put(partner_id, new, record.version, outbox, engine.next_due(new), links(new) if links else [])
         except ConflictError:
@@ -158,7 +151,7 @@ def reject(deps: Deps, record: SQSRecord, error: InputError | RuleRejected, queu
               "field": _safe(error.field, 256) or "body", "reason": _safe(reason, 2000) or "invalid",
               "source": _safe(who["source"], 256), "detailType": _safe(who["detailType"], 256),
               "originalEventId": _safe(who["originalEventId"], 256), "queue": queue}
-    deps.publisher.publish([to_entry("InputRejected", detail, deps.env.bus)])
+    deps.publisher.publish([outbound.to_entry("InputRejected", detail, deps.env.bus)])
     deps.dead_letter(record.body, attributes)
     metrics.add_metric(name="InputRejected", unit=MetricUnit.Count, value=1)
     logger.warning("input rejected", extra={"field": error.field, "reason": reason, "messageId": record.message_id,
@@ -179,10 +172,6 @@ RECORD_KEYS = ("eventId", "partner", "detailType")
 def sqs_batch(event: dict[str, Any], context: Any, queue: str, deps: Deps,
               handle: Callable[[SQSRecord, Deps], None]) -> dict[str, Any]:
     """Process an SQS batch record by record; report only the records that must be retried."""
-    # Already imported by every SQS handler module (functions/*/app.py), before pydantic; only the
-    # partner API and the outbox publisher, which never get here, do without it.
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
     def record_handler(record: SQSRecord) -> None:
         logger.remove_keys(list(RECORD_KEYS))  # keys of the previous record never leak into this one
         try:
@@ -194,8 +183,9 @@ def sqs_batch(event: dict[str, Any], context: Any, queue: str, deps: Deps,
         except (InputError, RuleRejected) as error:
             reject(deps, record, error, queue)
 
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    processor = batch.BatchProcessor(event_type=batch.EventType.SQS, raise_on_entire_batch_failure=False)
+    return batch.process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                          context=context)
 
 
 def receive_count(record: SQSRecord) -> int:

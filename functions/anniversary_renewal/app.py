@@ -9,25 +9,25 @@
 
 from __future__ import annotations
 
-import shared.startup  # noqa: F401 - first: pauses the GC during the imports (freeze_imports resumes it)
+import shared.startup.sqs  # noqa: F401 - first: the import-order rules (shared/startup/__init__.py)
 
 # isort: split
 
 from functools import cache
 from typing import Any
 
-# Powertools' SQS batch utility (runtime.sqs_batch, every invocation), imported before anything
-# imports pydantic: with pydantic already loaded, its batch types module imports and builds every
-# Powertools parser model (aws_lambda_powertools/utilities/batch/types.py), which nothing here uses.
-import aws_lambda_powertools.utilities.batch  # noqa: F401, I001 - must come first, see above
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import runtime
-from shared.models import outbound  # noqa: F401 - runtime.apply validates every announced event with it
+from shared.lazy import LazyModule
+from shared.models import outbound  # noqa: F401 - loaded now: runtime.apply validates every announced event
 from shared.models.inbound import parse_inbound
 from shared.rules import engine
 
 QUEUE = "RenewalQueue"
+# Imported on the first scheduled run (`_idempotent_run`): its DynamoDB persistence layer imports
+# boto3, which the BenefitsElected invocations of this function never need.
+idempotency = LazyModule("aws_lambda_powertools.utilities.idempotency")
 
 
 def handle_election(record: SQSRecord, deps: runtime.Deps) -> None:
@@ -66,19 +66,12 @@ def run_day(day: str, deps: runtime.Deps) -> dict[str, Any]:
 @cache
 def _idempotent_run(table: str) -> Any:
     """Scheduler delivers at least once: a repeated invocation (same execution id) is answered from
-    the idempotency table. Imported and built on the first scheduled run: Powertools' DynamoDB
-    persistence layer imports boto3 (~9 % of a cold start's SDK work), which the BenefitsElected
-    invocations of this function never need."""
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+    the idempotency table. Built on the first scheduled run."""
+    persistence = idempotency.DynamoDBPersistenceLayer(table_name=table)
+    config = idempotency.IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=True,
+                                           expires_after_seconds=7 * 86400)
 
-    persistence = DynamoDBPersistenceLayer(table_name=table)
-    config = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=True, expires_after_seconds=7 * 86400)
-
-    @idempotent_function(data_keyword_argument="invocation", config=config, persistence_store=persistence)
+    @idempotency.idempotent_function(data_keyword_argument="invocation", config=config, persistence_store=persistence)
     def run(invocation: dict[str, Any], deps: runtime.Deps) -> dict[str, Any]:
         return run_day(runtime.event_day(invocation.get("time"), ""), deps)
 

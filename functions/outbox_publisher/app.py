@@ -8,7 +8,7 @@ event ids are deterministic, so consumers drop duplicates.
 
 from __future__ import annotations
 
-import shared.startup  # noqa: F401 - first: pauses the GC during the imports (freeze_imports resumes it)
+import shared.startup  # noqa: F401 - first: the import-order rules (shared/startup/__init__.py)
 
 # isort: split
 

@@ -6,7 +6,7 @@ today (UTC): the only clock in the system, and it lives here, at the edge.
 
 from __future__ import annotations
 
-import shared.startup  # noqa: F401 - first: pauses the GC during the imports (freeze_imports resumes it)
+import shared.startup  # noqa: F401 - first: the import-order rules (shared/startup/__init__.py)
 
 # isort: split
 

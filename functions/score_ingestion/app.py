@@ -6,21 +6,17 @@ CertificationEarned/Removed, TrainingMetricsReported, and the membership / marke
 
 from __future__ import annotations
 
-import shared.startup  # noqa: F401 - first: pauses the GC during the imports (freeze_imports resumes it)
+import shared.startup.sqs  # noqa: F401 - first: the import-order rules (shared/startup/__init__.py)
 
 # isort: split
 
 from typing import Any
 
-# Powertools' SQS batch utility (runtime.sqs_batch, every invocation), imported before anything
-# imports pydantic: with pydantic already loaded, its batch types module imports and builds every
-# Powertools parser model (aws_lambda_powertools/utilities/batch/types.py), which nothing here uses.
-import aws_lambda_powertools.utilities.batch  # noqa: F401, I001 - must come first, see above
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import runtime
+from shared.models.announcements.scores import ScoreEvaluated
 from shared.models.inbound import parse_inbound
-from shared.models.outbound import ScoreEvaluated
 from shared.rules import engine
 
 QUEUE = "ScoreIngestionQueue"

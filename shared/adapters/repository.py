@@ -5,22 +5,27 @@ One item per partner holds the whole document (`state`) and the events that writ
 on the version read, so two writers never lose an update.
 
 Item format (docs/scale.md "Cost per month"): `state` is binary (B), the zlib-compressed canonical
-JSON of the document (sorted keys, no spaces), because every read and write is billed by item size
-and the DueIndex (projection ALL) copies the item: 55 KB of JSON are 3.7 KB stored. Items written
-before that hold `state` as JSON text (S), and documents before the roster was grouped by
+JSON of the document (sorted keys, no spaces), because every read and write is billed by item size,
+the DueIndex (projection ALL) copies the item, and the document's JSON compresses well. Items
+written before that hold `state` as JSON text (S), and documents before the roster was grouped by
 certification hold it flat; `decode_state` reads all of them, so no migration is needed (an item is
 rewritten in the new form the next time its partner changes).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple, Protocol
 
+from shared.lazy import LazyModule
+
 from ..rules.state import upgrade
 from . import aws
+
+botocore_exceptions = LazyModule("botocore.exceptions")  # loaded with the first client (aws.py)
 
 Event = tuple[str, dict[str, Any]]
 
@@ -38,10 +43,9 @@ def shard_of(partner_id: str, shards: int) -> int:
     return zlib.crc32(partner_id.encode()) % shards
 
 
-# zlib level 6 (the library default): measured on the mature 55 KB document, 3.7 KB for 0.24 ms of
-# CPU per write against 4.9 KB for 0.05 ms at level 1; the KB saved is 1 WRU on the table and 1 on
-# the DueIndex per write, which costs far more than the 0.2 ms (docs/scale.md). Decompression is
-# ~0.04 ms at any level. Levels 7-9 save < 5 % more for 1.3-2x the CPU.
+# zlib level 6 (the library default): on a mature document the kilobyte it saves over level 1 is a
+# write unit on the table and one on the DueIndex per write, which costs far more than the extra CPU;
+# levels 7-9 save little more for much more CPU (docs/scale.md has the figures).
 COMPRESSION_LEVEL = 6
 
 
@@ -62,8 +66,6 @@ def decode_state(attribute: dict[str, Any]) -> dict[str, Any]:
         return upgrade(json.loads(attribute["S"]))
     data = attribute["B"]
     if isinstance(data, str):
-        import base64
-
         data = base64.b64decode(data)
     return upgrade(json.loads(zlib.decompress(data)))
 
@@ -73,9 +75,8 @@ def state_item(partner_id: str, state: dict[str, Any], version: int, outbox: lis
     """The StateTable item `DynamoPartnerRepository.put` writes (also what the benchmarks size)."""
     item: dict[str, Any] = {**_key(partner_id), "version": {"N": str(version)}, "state": encode_state(state)}
     if outbox:
-        # The outbox stays JSON text: compressed it would save ~350 of its ~700 bytes, which at the
-        # measured item sizes changes no write's WRU count (docs/scale.md), and the stream
-        # publisher reads it as it is.
+        # The outbox stays JSON text: compressing it would change no write's WRU count at the item
+        # sizes docs/scale.md measures, and the stream publisher reads it as it is.
         item["outbox"] = {"S": json.dumps(outbox, separators=(",", ":"))}
     if due is not None:
         item["gsi1pk"] = {"S": f"DUE#{shard_of(partner_id, shards)}"}
@@ -115,8 +116,6 @@ class DynamoPartnerRepository:
         else:
             condition = {"ConditionExpression": "version = :v",
                          "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}
-        from botocore.exceptions import ClientError
-
         try:
             if not links:
                 self._db.put_item(TableName=self.table, Item=item, **condition)
@@ -126,7 +125,7 @@ class DynamoPartnerRepository:
                 ops.append({"Put": {"TableName": self.table, "Item": {
                     "pk": {"S": f"LOCATION#{location}"}, "sk": {"S": "LINK"}, "partnerId": {"S": partner_id}}}})
             self._db.transact_write_items(TransactItems=ops)
-        except ClientError as exc:
+        except botocore_exceptions.ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code == "ConditionalCheckFailedException" or (
                 code == "TransactionCanceledException" and "ConditionalCheckFailed" in str(exc)):

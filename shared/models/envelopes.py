@@ -1,6 +1,6 @@
 """Typed EventBridge envelopes of the inbound events (SPEC §4.1): `id`, `time`, `source`, ... and
-the typed `detail`. Also reachable as `shared.models.inbound.<name>`; kept apart so that the queue
-consumers, which validate the detail only, do not create these classes at cold start.
+the typed `detail`, for tests and tools. Kept apart from shared/models/inbound.py: the queue
+consumers validate the detail only, and importing this module imports every inbound model.
 """
 
 from __future__ import annotations
@@ -11,19 +11,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.models.inbound import (
+from shared.models.feeds.marketplace import OfferRecorded
+from shared.models.feeds.membership import (
     AzureExpertMspRecorded,
     BenefitsElected,
-    CertificationEarned,
-    CertificationRemoved,
     LegacyCompetencyRecorded,
     LocationLinked,
-    MetricsReported,
-    OfferRecorded,
     SpecializationRecorded,
-    TrainingMetricsReported,
-    _route,
 )
+from shared.models.feeds.scorefeed import MetricsReported
+from shared.models.feeds.skilling import CertificationEarned, CertificationRemoved
+from shared.models.feeds.training import TrainingMetricsReported
+from shared.models.inbound import route
 from shared.models.parsing import check_detail, first_error, load_body
 
 __all__ = [
@@ -140,7 +139,7 @@ def parse_inbound_event(envelope: Mapping[str, Any] | str | bytes) -> EventBridg
     """Like `parse_inbound`, but validates the whole EventBridge envelope (id, time, account, ...)
     and returns the typed envelope model (e.g. `MetricsReportedEvent`, ``.detail`` typed)."""
     env, raw_size = load_body(envelope)
-    detail_type, _ = _route(env)
+    detail_type, _ = route(env)
     check_detail(env, raw_size)
     try:
         return ENVELOPES[detail_type].model_validate(env)

@@ -22,9 +22,6 @@ class InputError(ValueError):
         self.field = field
         self.message = message
 
-    def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.message}
-
     def __repr__(self) -> str:
         return f"InputError(field={self.field!r}, message={self.message!r})"
 

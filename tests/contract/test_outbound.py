@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from shared.models.errors import InputError
-from shared.models.outbound import OUTBOUND, SOURCE, parse_outbound, to_entry
+from shared.models.names import SOURCE
+from shared.models.outbound import OUTBOUND, parse_outbound, to_entry
 from tests.contract.conftest import EVENTS, files, load
 
 BUS = "partner-program"

@@ -10,9 +10,12 @@ import pytest
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel, SqsModel
 
+from shared.models.bases import InboundDetail, OutboundDetail
+from shared.models.envelopes import ENVELOPES, parse_inbound_event
 from shared.models.errors import InputError
-from shared.models.inbound import ENVELOPES, INBOUND, InboundDetail, parse_inbound, parse_inbound_event
-from shared.models.outbound import OUTBOUND, SOURCE, OutboundDetail, parse_outbound
+from shared.models.inbound import INBOUND, parse_inbound
+from shared.models.names import SOURCE
+from shared.models.outbound import OUTBOUND, parse_outbound
 from tests.contract.conftest import EVENTS, files, load
 
 INBOUND_FILES = files("inbound")

@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 from functions.anniversary_renewal import app as renewal
 from functions.designation_attainment import app as attainment
 from functions.score_ingestion import app as ingestion
-from shared.models.outbound import SOURCE, to_entry
+from shared.models.names import SOURCE
+from shared.models.outbound import to_entry
 from shared.rules.specializations import required_designations
 from shared.runtime import MAX_RECEIVES
 from tests.fakes import LambdaContext, memory_deps

@@ -29,7 +29,8 @@ from functions.partner_api import app as api
 from shared.adapters import aws
 from shared.adapters.repository import DynamoPartnerRepository
 from shared.models.errors import InputError
-from shared.models.inbound import describe_input, parse_inbound
+from shared.models.inbound import parse_inbound
+from shared.models.parsing import describe_input
 from shared.rules import engine
 from shared.runtime import Deps
 from tests.fakes import LambdaContext, envelope, memory_deps, sqs_event

@@ -1,2 +1,2 @@
-"""The outbound event models, grouped by what they announce, each module imported on first use
-through `shared.models.outbound` (its `OUTBOUND` registry and attributes)."""
+"""The outbound event models, grouped by what they announce, each module imported the first time
+one of its models is looked up in `shared.models.outbound.OUTBOUND`."""

@@ -6,14 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from shared.models.outbound import (
-    MICROSOFT_CLOUD_BADGE,
-    TRAINING_SERVICES_BADGE_PREFIX,
-    Areas,
-    OutboundDetail,
-    OutModel,
-    RulebookVersion,
-)
+from shared.models.bases import Areas, OutboundDetail, OutModel, RulebookVersion
 from shared.models.types import (
     BenefitsOption,
     Currency,
@@ -26,6 +19,8 @@ from shared.models.types import (
     SolutionArea,
 )
 
+MICROSOFT_CLOUD_BADGE = "MICROSOFT_CLOUD"
+TRAINING_SERVICES_BADGE_PREFIX = "TRAINING_SERVICES:"
 _AREAS = "|".join(a.value for a in SolutionArea)
 Badge = Annotated[
     str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.models.outbound import Areas, OutboundDetail
+from shared.models.bases import Areas, OutboundDetail
 from shared.models.types import IsoDate, Text200
 
 

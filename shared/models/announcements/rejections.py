@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from shared.models.outbound import OutboundDetail
+from shared.models.bases import OutboundDetail
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000)]

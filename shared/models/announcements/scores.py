@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.models.outbound import OutboundDetail, OutModel, RulebookVersion
+from shared.models.bases import OutboundDetail, OutModel, RulebookVersion
 from shared.models.types import (
     Category,
     Decimal2dp,

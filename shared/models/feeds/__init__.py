@@ -1,2 +1,2 @@
-"""The inbound event models, one module per source (`partner.<module>`), each imported on first use
-through `shared.models.inbound` (its `INBOUND` registry and attributes)."""
+"""The inbound event models, one module per source (`partner.<module>`), each imported the first
+time one of its models is looked up in `shared.models.inbound.INBOUND`."""

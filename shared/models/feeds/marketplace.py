@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.models.inbound import InboundDetail
+from shared.models.bases import InboundDetail
 from shared.models.types import IsoDate, OfferId, OfferType, StrictBool
 
 

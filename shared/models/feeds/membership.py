@@ -3,7 +3,7 @@ elections and location links."""
 
 from __future__ import annotations
 
-from shared.models.inbound import InboundDetail, StrictModel
+from shared.models.bases import InboundDetail, StrictModel
 from shared.models.types import (
     BenefitsOption,
     CompetencyLevel,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from shared.models.inbound import InboundDetail, StrictModel
+from shared.models.bases import InboundDetail, StrictModel
 from shared.models.types import (
     SKILLING_METRICS,
     Association,

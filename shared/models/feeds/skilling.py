@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.models.inbound import InboundDetail
+from shared.models.bases import InboundDetail
 from shared.models.types import IsoDate, Text128, Text200
 
 
