@@ -173,7 +173,7 @@ def test_dashboard_in_chromium_shows_the_api_points(chromium: str, api_server: t
 def test_dashboard_unknown_partner_is_404(api_server: tuple[str, Any]) -> None:
     base, _ = api_server
     status, ctype, body = get(f"{base}/dashboard/nobody-9999")
-    assert status == 404 and ctype.startswith("application/json")
+    assert status == 404 and ctype.startswith("application/problem+json")
     assert json.loads(body)["reason"] == "UNKNOWN_PARTNER"
 
 
@@ -181,7 +181,8 @@ def test_dashboard_rejects_a_bad_date(api_server: tuple[str, Any], demo: Demo) -
     base, _ = api_server
     status, _, body = get(f"{base}/dashboard/{demo.partner_id}?on=tomorrow")
     assert status == 400
-    assert json.loads(body)["reason"] == "BAD_REQUEST"
+    problem = json.loads(body)
+    assert problem["reason"] == "BAD_REQUEST" and problem["parameter"] == "on"
 
 
 def test_render_escapes_text_and_is_self_contained() -> None:

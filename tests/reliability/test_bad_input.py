@@ -243,7 +243,7 @@ def test_every_malformed_request_gets_400_naming_its_field(api_on_moto, report):
         body = json.loads(out["body"]) if out.get("body") else {}
         field = body.get("field", "")
         if out["statusCode"] != 400 or not (field == case.field or field.startswith(case.field + ".")) \
-                or not body.get("message"):
+                or not body.get("detail") or body.get("status") != 400:
             problems.append(f"{case.name}: {out['statusCode']} {str(body)[:200]}")
     report("Bad input: API requests",
            what="generated bad path ids, dates, bodies (wrong types, unknown and missing fields, both/neither "
@@ -259,6 +259,7 @@ def test_schemathesis_finds_no_server_error(api_on_moto, report):
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
+    from schemathesis import checks as sc
 
     from devstack.http import ApiApp
 
@@ -268,6 +269,9 @@ def test_schemathesis_finds_no_server_error(api_on_moto, report):
     before = partners(system)
     seen, errors = Counter(), []
     operations = [r.ok() for r in schema.get_all_operations()]
+    checks = [sc.not_a_server_error, sc.status_code_conformance, sc.content_type_conformance,
+              sc.response_schema_conformance]
+
     def fuzz(operation, mode):
         @settings(max_examples=SIZES.schemathesis_examples, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
@@ -276,9 +280,12 @@ def test_schemathesis_finds_no_server_error(api_on_moto, report):
             case = data.draw(operation.as_strategy(generation_mode=mode))
             response = case.call()
             seen[(mode.value, response.status_code)] += 1
-            if response.status_code >= 500:
+            try:  # no 5xx, and every answer as the document declares it (status, content type, body schema)
+                case.validate_response(response, checks=checks)
+            except (AssertionError, BaseExceptionGroup) as exc:  # schemathesis: a Failure, or a FailureGroup of them
                 errors.append(f"{operation.label} {mode.value}: {response.status_code} "
-                              f"{case.path_parameters} {case.query} {str(case.body)[:200]} -> {response.text[:200]}")
+                              f"{case.path_parameters} {case.query} {str(case.body)[:200]} -> {response.text[:200]}: "
+                              f"{str(exc)[:300]}")
 
         run()
 
@@ -287,7 +294,8 @@ def test_schemathesis_finds_no_server_error(api_on_moto, report):
             fuzz(operation, mode)
     report("API: schemathesis on /openapi.json",
            what="schemathesis (positive and negative generation) against the generated OpenAPI document of the API, "
-                "in-process through the local WSGI front end (devstack/http.py); no 5xx",
+                "in-process through the local WSGI front end (devstack/http.py); no 5xx, and every answer's status, "
+                "content type and body as the document declares them (4xx: application/problem+json, Problem)",
            cases=sum(seen.values()), lost=0, doubled=0,
            rejected=sum(n for (m, s), n in seen.items() if 400 <= s < 500),
            notes=[f"{len(operations)} operations; " + ", ".join(f"{m} HTTP {s}: {n}" for (m, s), n in sorted(seen.items())),
