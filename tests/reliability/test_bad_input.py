@@ -562,8 +562,8 @@ def test_local_api_refuses_oversized_and_stalled_bodies(api_on_moto, report, mon
                 "100 bytes declared, none sent": 408, "a body within the limit after them": 200}
     statuses = Counter(status for status, _, _ in results.values())
     report("API local server: oversized and stalled bodies",
-           what="devstack/http.py on a socket: 60 MB and 10 MB + 1 declared (1 KB sent), 11 MB chunked: 413 before "
-                "reading; 100 bytes declared and none sent: 408 after the read timeout (1 s here, 10 s in make run), "
+           what="devstack/http.py on a socket: 60 MB and 10 MB + 1 declared (1 KB sent): 413 before reading; 11 MB chunked: "
+                "413 once past 10 MB; 100 bytes declared and none sent: 408 after the read timeout (1 s here, 10 s in make run), "
                 "the thread freed; then a valid request is served",
            cases=len(results), rejected=statuses[413] + statuses[408],
            notes=", ".join(f"{name}: HTTP {s} in {t:.2f} s" for name, (s, _, t) in results.items()))
