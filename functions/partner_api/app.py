@@ -127,21 +127,18 @@ def read_json(text: str | bytes) -> Any:
     longer than Python converts (4,300 digits: a plain ValueError)."""
     import json
 
+    doc = text if isinstance(text, str) else ""
+    too_deep = json.JSONDecodeError(f"nested more than {MAX_DEPTH} levels deep", doc, 0)
     try:
         value = json.loads(text)
     except RecursionError:
-        value = None
-        depth = MAX_DEPTH + 1
+        raise too_deep from None
     except json.JSONDecodeError:
         raise
     except ValueError:
-        doc = text if isinstance(text, str) else ""
         raise json.JSONDecodeError("a number has more digits than this API reads (4,300)", doc, 0) from None
-    else:
-        depth = _depth(value)
-    if depth > MAX_DEPTH:
-        raise json.JSONDecodeError(f"nested more than {MAX_DEPTH} levels deep", text if isinstance(text, str) else "",
-                                   0)
+    if _depth(value) > MAX_DEPTH:
+        raise too_deep
     return value
 
 
