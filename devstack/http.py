@@ -30,6 +30,7 @@ from importlib import resources
 from typing import Any
 
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 log = logging.getLogger("devstack.http")
@@ -38,6 +39,8 @@ API_FUNCTION = "PartnerApiFunction"
 STAGE = "local"
 ACCOUNT = "123456789012"
 CALLER = "local-operator"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway (REST) refuses larger payloads with 413
+READ_TIMEOUT = 10.0  # seconds each read of a request body may wait
 SWAGGER_PACKAGE = "aws_lambda_powertools.event_handler.openapi.swagger_ui"
 SWAGGER_FILES = {"swagger-ui.css": ("swagger-ui.min.css", "text/css; charset=utf-8"),
                  "swagger-ui-bundle.js": ("swagger-ui-bundle.min.js", "application/javascript; charset=utf-8")}
@@ -63,6 +66,55 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
                     content_type="application/json")
 
 
+class BodyRefused(Exception):
+    """A request body the local API does not read, answered as API Gateway would (413) or as a
+    server that stops waiting (408)."""
+
+    def __init__(self, status: int, reason: str, detail: str):
+        super().__init__(detail)
+        self.status, self.reason, self.detail = status, reason, detail
+
+    def response(self) -> Response:
+        from functions.partner_api.app import problem_body
+
+        return Response(json.dumps(problem_body(self.status, self.reason, self.detail, field="body")),
+                        status=self.status, content_type="application/problem+json", headers={"Connection": "close"})
+
+
+def read_body(request: Request, timeout: float | None = None) -> bytes:
+    """The request body, at most MAX_BODY_BYTES (API Gateway's limit): a larger declared length is
+    refused before a byte of it is read, a chunked body once it passes the limit; each read waits at
+    most `timeout` seconds (READ_TIMEOUT), so a client that declares a body and sends none frees the thread."""
+    timeout = READ_TIMEOUT if timeout is None else timeout
+    declared = "sent chunked" if request.content_length is None else f"{request.content_length} bytes declared"
+    too_large = BodyRefused(413, "BODY_TOO_LARGE", f"body: more than the {MAX_BODY_BYTES} bytes API Gateway "
+                                                   f"accepts ({declared})")
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise too_large
+    sock = request.environ.get("werkzeug.socket")
+    if sock is not None:
+        sock.settimeout(timeout)
+    # One byte over the limit: werkzeug stops a chunked body there (and returns it cut, without an error).
+    request.max_content_length = MAX_BODY_BYTES + 1
+    try:
+        data = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise too_large from None
+    except ClientDisconnected as exc:
+        if not isinstance(exc.__context__, TimeoutError):
+            raise
+        # CPython's socket file refuses every read after a timeout, werkzeug's closing drain of the
+        # connection included; nothing more is read from it, so it may read (and find EOF) again.
+        raw = getattr(request.environ.get("wsgi.input"), "raw", None)
+        if hasattr(raw, "_timeout_occurred"):
+            raw._timeout_occurred = False
+        raise BodyRefused(408, "REQUEST_TIMEOUT", f"body: nothing arrived for {timeout:g} s "
+                                                  f"({request.content_length} bytes declared)") from None
+    if len(data) > MAX_BODY_BYTES:
+        raise too_large
+    return data
+
+
 def build_event(request: Request, route: Route, path_params: dict[str, str]) -> dict[str, Any]:
     """A REST API (v1) Lambda proxy event, as API Gateway sends it for an IAM-authorised call."""
     headers: dict[str, str] = {}
@@ -75,7 +127,7 @@ def build_event(request: Request, route: Route, path_params: dict[str, str]) -> 
     for key, values in request.args.lists():
         query[key] = values[-1]
         multi_query[key] = list(values)
-    raw = request.get_data(cache=False)
+    raw = read_body(request)
     body: str | None
     is_b64 = False
     if not raw:
@@ -228,7 +280,10 @@ class ApiApp:
                            "routes": [f"{r.method} {r.template}" for r in self.routes]})
 
     def invoke(self, request: Request, route: Route, params: dict[str, str]) -> Response:
-        event = build_event(request, route, params)
+        try:
+            event = build_event(request, route, params)
+        except BodyRefused as refused:
+            return refused.response()
         context = self.context_class(API_FUNCTION, memory_limit_in_mb=int(
             self.stack.functions[API_FUNCTION].get("memory_size") or 128),
             invoked_function_arn=f"arn:aws:lambda:{self.stack.region}:{ACCOUNT}:function:{API_FUNCTION}",

@@ -24,16 +24,33 @@ from shared.rules.engine import record_fact
 from shared.rules.explain import why
 from shared.rules.state import designations_held
 
-app = APIGatewayRestResolver(enable_validation=True)
-PartnerId = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$", description="Partner global account id (PGA)")]
+# The body parser is looked up when a request is read (read_json is defined below).
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=lambda text: read_json(text))
+# One id rule everywhere: path ids, body ids, and ids the router cannot even match.
+ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+ID_RULE = "must be 1 to 64 characters, each a letter A-Z or a-z, a digit or '-'"
+PartnerId = Annotated[str, Path(pattern=ID_PATTERN, description="Partner global account id (PGA)")]
 OnDate = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="As-of date (YYYY-MM-DD); default today")]
 _deps: runtime.Deps | None = None
+MAX_DEPTH = 32  # the deepest body the API reads (a what-if is 5 levels deep)
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE = "urn:solutions-partner-engine:problem:"
+# RFC 9457 problem types: reason -> title. `type` is PROBLEM_TYPE + the reason in kebab case.
+PROBLEMS = {
+    "BAD_REQUEST": "The request is malformed",
+    "UNKNOWN_PARTNER": "No such partner",
+    "UNKNOWN_LOCATION": "No PGA is linked to this location",
+    "NO_SUCH_ROUTE": "No such route",
+    "UNSUPPORTED_MEDIA_TYPE": "The body is not JSON",
+    "BODY_TOO_LARGE": "The body is larger than API Gateway accepts",
+    "REQUEST_TIMEOUT": "The body did not arrive in time",
+}
 
 
 class PublishCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    partnerId: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,64}$")
-    locationId: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,64}$")
+    partnerId: str | None = Field(default=None, pattern=ID_PATTERN)
+    locationId: str | None = Field(default=None, pattern=ID_PATTERN)
     offerType: Literal["MANAGED_SERVICES", "CONSULTING_SERVICES", "SERVICES_CO_SELL", "IP_CO_SELL", "APPSOURCE_APP"]
     offerId: str | None = Field(default=None, min_length=1, max_length=128)
     on: date | None = None
@@ -65,28 +82,95 @@ def today() -> str:
     return datetime.now(UTC).date().isoformat()
 
 
+# ---- errors: RFC 9457 problem details -------------------------------------------------------------
+
+def pointer(parts: list[Any] | tuple[Any, ...]) -> str:
+    """RFC 6901 JSON pointer of a location in the body ("" is the whole body)."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def problem_body(status: int, reason: str, detail: str, *, field: str | None = None, where: str = "body",
+                 parts: list[Any] | tuple[Any, ...] | None = None) -> dict[str, Any]:
+    """The one error shape of every 4xx: `type`, `title`, `status`, `detail` (RFC 9457), `reason` (the
+    problem's name), and for a failing input `field` (its dotted name) with either `pointer` (the
+    JSON pointer of a body member; "" is the whole body) or `parameter` (a path or query parameter)
+    or `header`. `parts` is the body location as pydantic gives it (default: `field` split at dots)."""
+    body: dict[str, Any] = {"type": PROBLEM_TYPE + reason.lower().replace("_", "-"), "title": PROBLEMS[reason],
+                            "status": status, "detail": detail, "reason": reason}
+    if field is not None:
+        body["field"] = field
+        if where == "body":
+            if parts is None:
+                parts = [] if field == "body" else field.split(".")
+            body["pointer"] = pointer(parts)
+        else:
+            body[where] = field
+    return body
+
+
+def problem(status: int, reason: str, detail: str, **where: Any) -> Response:
+    import json
+
+    return Response(status, PROBLEM_JSON, json.dumps(problem_body(status, reason, detail, **where)))
+
+
 class BadField(ValueError):
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, where: str = "parameter"):
         super().__init__(message)
         self.field = field
+        self.where = where
 
 
-def _day(on: date | str | None, field: str = "on") -> str:
+def read_json(text: str | bytes) -> Any:
+    """The body as JSON. What json.loads cannot read safely is a JSONDecodeError (400 naming the body):
+    nesting past MAX_DEPTH (json.loads recurses: 100,000 levels raise RecursionError) and integers
+    longer than Python converts (4,300 digits: a plain ValueError)."""
+    import json
+
+    doc = text if isinstance(text, str) else ""
+    too_deep = json.JSONDecodeError(f"nested more than {MAX_DEPTH} levels deep", doc, 0)
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        raise json.JSONDecodeError("a number has more digits than this API reads (4,300)", doc, 0) from None
+    if _depth(value) > MAX_DEPTH:
+        raise too_deep
+    return value
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON (a scalar is 0), stopping once past MAX_DEPTH; iterative, one visit a node."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _day(on: date | str | None, field: str = "on", where: str = "parameter") -> str:
     """The as-of date: a real calendar date inside the contract's range (2000-01-01 … 2100-12-31)."""
     if on is None:
         return today()
     try:
         day = on if isinstance(on, date) else date.fromisoformat(on)
     except ValueError:
-        raise BadField(field, f"{on!r} is not a YYYY-MM-DD date") from None
+        raise BadField(field, f"{on!r} is not a YYYY-MM-DD date", where) from None
     if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
-        raise BadField(field, "must be between 2000-01-01 and 2100-12-31")
+        raise BadField(field, "must be between 2000-01-01 and 2100-12-31", where)
     return day.isoformat()
 
 
 def _not_found(partner_id: str) -> Response:
-    return Response(404, content_types.APPLICATION_JSON,
-                    {"reason": "UNKNOWN_PARTNER", "message": f"No partner {partner_id} is recorded."})
+    return problem(404, "UNKNOWN_PARTNER", f"No partner {partner_id} is recorded.")
 
 
 def _state(partner_id: str) -> dict[str, Any] | None:
@@ -95,39 +179,75 @@ def _state(partner_id: str) -> dict[str, Any] | None:
 
 @app.exception_handler(BadField)
 def bad_field(exc: BadField) -> Response:
-    return Response(400, content_types.APPLICATION_JSON,
-                    {"reason": "BAD_REQUEST", "field": exc.field, "message": f"{exc.field}: {exc}"})
+    return problem(400, "BAD_REQUEST", f"{exc.field}: {exc}", field=exc.field, where=exc.where)
 
 
 @app.exception_handler(UnicodeDecodeError)
 def undecodable(exc: UnicodeDecodeError) -> Response:
-    return Response(400, content_types.APPLICATION_JSON,
-                    {"reason": "BAD_REQUEST", "field": "body", "message": "body: is not UTF-8 text"})
+    return problem(400, "BAD_REQUEST", "body: is not UTF-8 text", field="body")
+
+
+IDS = ("partnerId", "locationId")
+WHERE = {"body": "body", "query": "parameter", "path": "parameter"}
 
 
 @app.exception_handler(RequestValidationError)
 def bad_request(exc: RequestValidationError) -> Response:
     err = exc.errors()[0]
     loc = list(err.get("loc", ()))
-    if loc and loc[0] in ("body", "query", "path"):
-        loc = loc[1:]
+    kind = loc.pop(0) if loc and loc[0] in WHERE else "body"
     if loc and isinstance(loc[0], int):  # a body that is not an object: pydantic's position, not a field
         loc = []
     field = ".".join(str(p) for p in loc) or "body"
-    return Response(400, content_types.APPLICATION_JSON,
-                    {"reason": "BAD_REQUEST", "field": field, "message": f"{field}: {err.get('msg')}"})
+    message = err.get("msg")
+    if err.get("type") == "json_invalid":
+        message = f"is not JSON ({(err.get('ctx') or {}).get('error')})"
+    elif loc and loc[-1] in IDS and err.get("type") in ("string_pattern_mismatch", "string_type"):
+        message = ID_RULE
+    if kind == "query":
+        given = (app.current_event.multi_value_query_string_parameters or {}).get(field) or []
+        if len(given) > 1:
+            message = f"is given {len(given)} times; give it once"
+    return problem(400, "BAD_REQUEST", f"{field}: {message}", field=field, where=WHERE[kind],
+                   parts=loc if kind == "body" else None)
 
+
+# isort: split
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType  # noqa: E402
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def unsupported_media_type(exc: RequestUnsupportedContentType) -> Response:
+    given = app.current_event.headers.get("content-type", "")
+    return problem(415, "UNSUPPORTED_MEDIA_TYPE", f"Content-Type: {given[:100]!r} is not application/json",
+                   field="Content-Type", where="header")
+
+
+@app.not_found
+def no_route(exc: Exception) -> Response:
+    """A path the router cannot match. API Gateway has matched its resource already, so a malformed id
+    (NUL, CRLF, emoji, U+202E, quotes: characters the router's patterns leave out) is a 400 naming it,
+    as it is for the ids the router does match."""
+    import re
+
+    event = app.current_event
+    for name, value in (event.path_parameters or {}).items():
+        if name in IDS and not re.fullmatch(ID_PATTERN, value or ""):
+            return problem(400, "BAD_REQUEST", f"{name}: {ID_RULE}", field=name, where="parameter")
+    return problem(404, "NO_SUCH_ROUTE", f"No route {event.http_method} {event.path[:200]!r}.")
+
+
+# ---- routes -----------------------------------------------------------------------------------------
 
 @app.post("/publish-checks", summary="Marketplace publish-check for a PGA or PLA")
 def publish_check(check: PublishCheck):
-    on = _day(check.on)
+    on = _day(check.on, where="body")
     partner_id = check.partnerId
     if partner_id is None:
         # FAQ: badges and benefits are attained on the PGA; a PLA inherits its PGA's designations.
         partner_id = deps().repo.partner_of_location(check.locationId or "")
         if partner_id is None:
-            return Response(404, content_types.APPLICATION_JSON,
-                            {"reason": "UNKNOWN_LOCATION", "message": f"No PGA is linked to location {check.locationId}."})
+            return problem(404, "UNKNOWN_LOCATION", f"No PGA is linked to location {check.locationId}.")
     state = _state(partner_id)
     if state is None:
         return _not_found(partner_id)
@@ -189,7 +309,7 @@ def what_if(partnerId: PartnerId, body: WhatIf):
     state = _state(partnerId)
     if state is None:
         return _not_found(partnerId)
-    on = _day(body.on)
+    on = _day(body.on, where="body")
     facts = [("MetricsReported", "partner.scorefeed", m, f"measurements.{i}") for i, m in enumerate(body.measurements)]
     facts += [("CertificationEarned", "partner.skilling", c, f"certifications.{i}") for i, c in enumerate(body.certifications)]
     for n, (kind, source, raw, path) in enumerate(facts):
@@ -197,17 +317,63 @@ def what_if(partnerId: PartnerId, body: WhatIf):
             model = INBOUND[(source, kind)].model_validate({"eventId": f"what-if-{n}", "partnerId": partnerId, **raw})
         except ValidationError as exc:
             err: InputError = first_error(exc, path)
-            return Response(400, content_types.APPLICATION_JSON,
-                            {"reason": "BAD_REQUEST", "field": err.field, "message": err.message})
+            return problem(400, "BAD_REQUEST", f"{err.field}: {err.message}", field=err.field)
         state, _ = record_fact(state, partnerId, kind, model.model_dump(mode="json", by_alias=True))
     scores = views.scores_view(state, on)
     return {"partnerId": partnerId, "on": on, "stored": False, "areas": scores["areas"]}
 
 
+# ---- OpenAPI ----------------------------------------------------------------------------------------
+
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details: the body of every 4xx answer (content type application/problem+json).",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "reason"],
+    "properties": {
+        "type": {"type": "string", "description": PROBLEM_TYPE + "<reason in kebab case>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What is wrong, starting with the field's name"},
+        "reason": {"type": "string", "enum": list(PROBLEMS)},
+        "field": {"type": "string", "description": "The failing input: a body member (dotted), parameter or header"},
+        "pointer": {"type": "string", "description": "JSON pointer (RFC 6901) of the failing body member; '' is the body"},
+        "parameter": {"type": "string", "description": "The failing path or query parameter"},
+        "header": {"type": "string", "description": "The failing header"},
+    },
+}
+_openapi_document: str | None = None
+
+
+def openapi_document() -> str:
+    """The generated OpenAPI document with the error answers the handler gives: Powertools declares a
+    422 with its own body for validation errors, while every 4xx here is a 400/404/415 Problem."""
+    import json
+
+    global _openapi_document
+    if _openapi_document is None:
+        doc = json.loads(app.get_openapi_json_schema(title="Solutions Partner engine API", version="1.0.0"))
+        ref = {"description": "", "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for path, operations in doc.get("paths", {}).items():
+            for method, op in operations.items():
+                responses = op.setdefault("responses", {})
+                responses.pop("422", None)
+                responses["400"] = {**ref, "description": "Bad request: the field is named in `field`"}
+                if "{partnerId}" in path or method == "post":
+                    responses["404"] = {**ref, "description": "No such partner (or location)"}
+                if "requestBody" in op:
+                    responses["415"] = {**ref, "description": "The body is not declared as JSON"}
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        schemas["Problem"] = PROBLEM_SCHEMA
+        _openapi_document = json.dumps(doc)
+    return _openapi_document
+
+
 @app.get("/openapi.json", include_in_schema=False)
 def openapi():
-    return Response(200, content_types.APPLICATION_JSON, app.get_openapi_json_schema(title="Solutions Partner engine API",
-                                                                                      version="1.0.0"))
+    return Response(200, content_types.APPLICATION_JSON, openapi_document())
 
 
 @runtime.logger.inject_lambda_context(clear_state=True, correlation_id_path="requestContext.requestId")

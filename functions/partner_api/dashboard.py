@@ -2,13 +2,14 @@
 
 `render(state, on)` draws what `GET /partners/{id}`, `/scores` and `/eligibility` answer for the same
 date: one card per solution area (a bar per metric toward its maximum, the total against the 70-point
-line, attained / at-risk badge), the anniversary countdown, benefits and fees, and the gate answers.
+line, attained / at-risk badge, and below 70 what the area still needs), the anniversary countdown, benefits and fees, and the gate answers.
 No JavaScript, no external URL (fonts, CSS, images): everything is inline, so the page works behind
 API Gateway and offline alike. Numbers are the views' own strings, never re-rounded here.
 
 Test hooks: `section.area[data-area][data-total][data-max][data-status]`,
-`div.metric[data-metric][data-points][data-max]`, `tr.gate[data-gate][data-allowed]`, and the ids
-`partner-id`, `as-of`, `anniversary`, `countdown`, `benefits`, `fees-due`, `badges`.
+`div.metric[data-metric][data-points][data-max]`, `p.guidance[data-projected] span.need[data-metric][data-units]`
+(areas below 70), `tr.gate[data-gate][data-allowed]`, and the ids `partner-id`, `as-of`, `anniversary`,
+`countdown`, `benefits`, `fees-due`, `badges`, `pending` (dated steps not run yet).
 """
 
 from __future__ import annotations
@@ -96,6 +97,10 @@ main{max-width:1340px;margin:0 auto;padding:10px 14px 18px}
 .cat-SKILLING{background:#7b4fc2 !important}
 .cat-CUSTOMER_SUCCESS{background:#138a8a !important}
 .meta{margin:4px 0 0;font-size:.85rem;color:#6b7685}
+.guidance{margin:0 0 6px;padding:3px 8px;border-left:3px solid #2f6fd6;background:#eef3fc;color:#1c2430;font-size:.93rem}
+.guidance .need{font-weight:600;white-space:nowrap}
+.guidance .outcome{color:#5b6676}
+.warning{margin:0 0 10px;padding:8px 14px;border:2px solid #d08a00;border-radius:8px;background:#fff4d6;color:#5c3b00;font-size:1.05rem}
 .gates{margin-top:10px;background:#fff;border:1px solid #d9dee6;border-radius:8px;padding:8px 14px}
 .gates h2{font-size:1.08rem;margin:0 0 4px}
 .gates table{border-collapse:collapse;width:100%}
@@ -192,11 +197,28 @@ def _metric(area: str, m: dict[str, Any]) -> str:
         f'<div class="metric" id="{_e(area)}-{_e(m["metric"])}" data-metric="{_e(m["metric"])}" '
         f'data-category="{_e(category)}" data-points="{_e(m["points"])}" data-max="{_e(m["maxPoints"])}">'
         f'<div class="label"><span class="name" title="{_e(m["metric"])}">{_e(name)}</span>'
-        f'<span class="nums">\u2014 <span class="points">{_e(m["points"])}</span> / '
+        f'<span class="nums"><span class="points">{_e(m["points"])}</span> / '
         f'<span class="max">{_e(m["maxPoints"])}</span></span></div>'
         f'<div class="bar"><div class="fill cat-{_e(category)}" style="width:{_pct(points, top)}%"></div></div>'
         f"</div>"
     )
+
+
+def _guidance(area: str, guidance: dict[str, Any]) -> str:
+    """What the area still needs to reach 70, as the scores view plans it (shared/rules/guidance.py) and
+    partnerctl status prints it: "needs intermediate certifications +6, ..." (smallest change first)."""
+    needs = guidance.get("needs") or []
+    if not needs:
+        return ""
+    items = ", ".join(
+        f'<span class="need" data-metric="{_e(n["metric"])}" data-units="{_e(n["unitsNeeded"])}">'
+        f'{_e(_humanize(n["metric"]).lower())} +{_e(n["unitsNeeded"])}</span>' for n in needs)
+    projected = guidance.get("projectedTotal")
+    outcome = (f"projected {_e(projected)}" if guidance.get("reachable")
+               else f"projected {_e(projected)}, not enough for {QUALIFYING_POINTS}")
+    return (f'<p class="guidance" id="guidance-{_e(area)}" data-projected="{_e(projected)}" '
+            f'data-reachable="{str(bool(guidance.get("reachable"))).lower()}">needs {items} '
+            f'<span class="outcome">({outcome})</span></p>')
 
 
 def _card(area: dict[str, Any], designation: dict[str, Any] | None) -> str:
@@ -214,11 +236,12 @@ def _card(area: dict[str, Any], designation: dict[str, Any] | None) -> str:
             held += f", lapsed {_e(designation.get('lapsedOn'))}"
     track = (area.get("track") or "").replace("_", " ").lower()
     metrics = "".join(_metric(key, m) for m in area["metrics"])
+    guidance = "" if area.get("qualified") else _guidance(key, area.get("guidance") or {})
     return f"""<section class="area status-{status}" id="area-{_e(key)}" data-area="{_e(key)}" data-total="{_e(area["total"])}" data-max="{_e(_number(top))}" data-status="{status}" data-attained="{str(bool(area.get("attained"))).lower()}" data-qualified="{str(bool(area.get("qualified"))).lower()}">
 <header><h2>{_e(AREA_NAMES.get(key, key))}</h2><span class="badge {status}">{_e(STATUS_LABELS[status])}</span></header>
 <p class="total"><span class="value">{_e(area["total"])}</span><span class="of">/ {_e(_number(top))}</span>{note}</p>
 <div class="bar total-bar" title="total {_e(area["total"])} of {_e(_number(top))}; {QUALIFYING_POINTS} points to qualify"><div class="fill" style="width:{_pct(total, top)}%"></div><div class="line70" style="left:{_pct(Fraction(QUALIFYING_POINTS), top)}%"><span>{QUALIFYING_POINTS}</span></div></div>
-{metrics}
+{guidance}{metrics}
 <p class="meta">{_e(track)} track \u00b7 rulebook {_e(area.get("rulebookVersion"))}{held}</p>
 </section>"""
 
@@ -240,21 +263,24 @@ def _gates(eligibility: dict[str, Any]) -> str:
 </section>"""
 
 
-LEGEND = (
-    '<p class="legend"><span><i class="sw" style="border-left:2px dashed #b4232a;border-radius:0;width:2px"></i>'
-    f"{QUALIFYING_POINTS}-point line</span>"
-    + "".join(f'<span><i class="sw cat-{c}"></i>{n}</span>' for c, n in CATEGORY_NAMES.items())
-    + f'<span><span class="badge at-risk">At risk</span> held, now below {QUALIFYING_POINTS}</span></p>'
-)
+def _legend(at_risk: bool) -> str:
+    """The legend of the bars; the at-risk badge is explained only when a card shows it."""
+    risk = (f'<span><span class="badge at-risk">At risk</span> held, now below {QUALIFYING_POINTS}</span>'
+            if at_risk else "")
+    return ('<p class="legend"><span><i class="sw" style="border-left:2px dashed #b4232a;border-radius:0;width:2px">'
+            f"</i>{QUALIFYING_POINTS}-point line</span>"
+            + "".join(f'<span><i class="sw cat-{c}"></i>{n}</span>' for c, n in CATEGORY_NAMES.items())
+            + risk + "</p>")
 
 
 def _pending(work: list[dict[str, Any]], on: str) -> str:
-    """A notice when dated work due by `on` has not been run: the figures are as of the last run."""
+    """A warning when dated work due by `on` has not been run: every figure below is as of the last run."""
     if not work:
         return ""
     first = work[0]
-    return (f'<p class="legend" id="pending">{len(work)} dated step(s) due by {_e(on)} not run yet (first: '
-            f'{_e(first["kind"])} on {_e(first["dueOn"])}): the figures are as of the last daily run.</p>')
+    return (f'<p class="warning" id="pending" role="status"><strong>\u26a0 {len(work)} dated step(s) due by '
+            f'{_e(on)} not run yet</strong> (first: {_e(first["kind"])} on {_e(first["dueOn"])}): the figures '
+            f'below are as of the last daily run.</p>')
 
 
 def render(state: dict[str, Any], on: str) -> str:
@@ -280,8 +306,8 @@ def render(state: dict[str, Any], on: str) -> str:
 </head>
 <body>
 <main>
-{_header(partner, on, LEGEND)}
 {_pending(partner["pendingWork"], on)}
+{_header(partner, on, _legend(any(status_of(a) == "at-risk" for a in scores["areas"])))}
 <div class="grid" id="areas">
 {cards}
 </div>

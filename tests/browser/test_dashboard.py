@@ -37,6 +37,7 @@ class DashboardDom(HTMLParser):
         self.gates: dict[str, dict[str, Any]] = {}
         self.ids: dict[str, str] = {}
         self.scripts = 0
+        self.legends = 0
         self.urls: list[str] = []
         self._stack: list[tuple[str, dict[str, str]]] = []
         self._area: dict[str, Any] | None = None
@@ -63,8 +64,14 @@ class DashboardDom(HTMLParser):
             self._area["metrics"][a["data-metric"]] = self._metric
         elif tag == "tr" and "gate" in classes:
             self.gates[a["data-gate"]] = {"attrs": a}
-        for cls, target in (("value", self._area), ("badge", self._area), ("points", self._metric),
-                            ("max", self._metric)):
+        elif "guidance" in classes and self._area is not None:
+            self._area["guidance"] = {"attrs": a, "needs": []}
+        elif "need" in classes and self._area is not None and "guidance" in self._area:
+            self._area["guidance"]["needs"].append(a)
+        elif tag == "p" and "legend" in classes:
+            self.legends += 1
+        for cls, target in (("value", self._area), ("badge", self._area), ("guidance", self._area),
+                            ("points", self._metric), ("max", self._metric), ("nums", self._metric)):
             if cls in classes and target is not None:
                 target["text"][cls] = ""
                 self._capture.append(("class", depth, target["text"], cls))
@@ -115,6 +122,8 @@ def assert_matches_api(dom: DashboardDom, scores: dict[str, Any], partner: dict[
             assert shown["attrs"]["data-max"] == m["maxPoints"], where
             assert shown["text"]["points"].strip() == m["points"], f"{where}: points shown"
             assert shown["text"]["max"].strip() == m["maxPoints"], f"{where}: max shown"
+            assert shown["text"]["nums"].strip() == f"{m['points']} / {m['maxPoints']}", f"{where}: no dash before it"
+        assert_guidance_matches_api(card, area)
     assert dom.ids["partner-id"].strip() == scores["partnerId"]
     assert dom.ids["as-of"].strip() == scores["on"]
     assert dom.ids["anniversary"].strip() == (partner["anniversaryDate"] or "\u2014")
@@ -126,6 +135,23 @@ def assert_matches_api(dom: DashboardDom, scores: dict[str, Any], partner: dict[
                *eligibility["specializations"], eligibility["azureExpertMsp"]]
     assert {a["gate"]: str(a["allowed"]).lower() for a in answers} == \
         {g: v["attrs"]["data-allowed"] for g, v in dom.gates.items()}
+
+
+def assert_guidance_matches_api(card: dict[str, Any], area: dict[str, Any]) -> None:
+    """An area below 70 shows the scores view's plan, need by need ("needs intermediate certifications
+    +6, ..."), as partnerctl status prints it; an area at 70 or more shows none."""
+    name, guidance = area["solutionArea"], area["guidance"]
+    if area["qualified"] or not guidance["needs"]:
+        assert "guidance" not in card, f"{name}: no guidance at 70 or more"
+        return
+    shown = card["guidance"]
+    assert [(n["data-metric"], n["data-units"]) for n in shown["needs"]] == \
+        [(n["metric"], str(n["unitsNeeded"])) for n in guidance["needs"]], name
+    assert shown["attrs"]["data-projected"] == guidance["projectedTotal"], name
+    text = " ".join(card["text"]["guidance"].split())
+    first = guidance["needs"][0]
+    assert text.startswith(f"needs {dashboard._humanize(first['metric']).lower()} +{first['unitsNeeded']}"), text
+    assert f"projected {guidance['projectedTotal']}" in text, text
 
 
 def test_dashboard_in_chromium_shows_the_api_points(chromium: str, api_server: tuple[str, Any], demo: Demo,
@@ -140,6 +166,8 @@ def test_dashboard_in_chromium_shows_the_api_points(chromium: str, api_server: t
     held = [d["solutionArea"] for d in api["partner"]["designations"]]
     assert len(held) >= 3, "a multi-designation partner"
     assert any(dashboard.status_of(a) == "at-risk" for a in api["scores"]["areas"])
+    below = [a for a in api["scores"]["areas"] if not a["qualified"] and a["guidance"]["needs"]]
+    assert len(below) >= 2, "areas not attained, with guidance"
 
     url = f"{base}/dashboard/{demo.partner_id}{q}"
     status, ctype, served = get(url)
@@ -153,7 +181,14 @@ def test_dashboard_in_chromium_shows_the_api_points(chromium: str, api_server: t
     dumped, took_dom = run_browser(chromium, profile, "--dump-dom", url)
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     assert "<section" in dumped.stdout, f"no DOM from chromium:\n{dumped.stdout[:500]}\n{dumped.stderr[-2000:]}"
-    assert_matches_api(parse(dumped.stdout), api["scores"], api["partner"], api["eligibility"])
+    dom = parse(dumped.stdout)
+    assert_matches_api(dom, api["scores"], api["partner"], api["eligibility"])
+    assert "At risk</span> held" in dumped.stdout, "the legend explains the at-risk badge shown"
+    for area in below:  # guidance as chromium rendered it, with the API's numbers
+        needs = dom.areas[area["solutionArea"]]["guidance"]["needs"]
+        print(f"\n{area['solutionArea']} {area['total']}: API needs "
+              + ", ".join(f"{n['metric']} +{n['unitsNeeded']}" for n in area["guidance"]["needs"])
+              + " | page: " + ", ".join(f"{n['data-metric']} +{n['data-units']}" for n in needs))
 
     OUTPUT.mkdir(exist_ok=True)
     shot = OUTPUT / f"dashboard-{demo.partner_id}.png"
@@ -173,7 +208,7 @@ def test_dashboard_in_chromium_shows_the_api_points(chromium: str, api_server: t
 def test_dashboard_unknown_partner_is_404(api_server: tuple[str, Any]) -> None:
     base, _ = api_server
     status, ctype, body = get(f"{base}/dashboard/nobody-9999")
-    assert status == 404 and ctype.startswith("application/json")
+    assert status == 404 and ctype.startswith("application/problem+json")
     assert json.loads(body)["reason"] == "UNKNOWN_PARTNER"
 
 
@@ -181,7 +216,8 @@ def test_dashboard_rejects_a_bad_date(api_server: tuple[str, Any], demo: Demo) -
     base, _ = api_server
     status, _, body = get(f"{base}/dashboard/{demo.partner_id}?on=tomorrow")
     assert status == 400
-    assert json.loads(body)["reason"] == "BAD_REQUEST"
+    problem = json.loads(body)
+    assert problem["reason"] == "BAD_REQUEST" and problem["parameter"] == "on"
 
 
 def test_render_escapes_text_and_is_self_contained() -> None:
@@ -202,3 +238,23 @@ def test_render_escapes_text_and_is_self_contained() -> None:
 ])
 def test_status_badges(area: dict[str, bool], status: str) -> None:
     assert dashboard.status_of(area) == status
+
+
+def test_legend_shows_at_risk_only_when_an_area_is_at_risk() -> None:
+    from tests.unit.builders import Partner
+
+    p = Partner("p-safe")
+    p.qualify("SECURITY", "2023-01-10", "s")
+    safe = dashboard.render(p.state, "2023-02-01")
+    assert 'class="badge at-risk"' not in safe and "70-point line" in safe
+    d = demo_partner("p-risk")
+    risky = dashboard.render(d.state, d.on)
+    assert risky.count('class="badge at-risk"') == 2, "the at-risk card and the legend"
+
+
+def test_dated_steps_not_run_are_a_warning_above_the_scores() -> None:
+    d = demo_partner("p-late")
+    page = dashboard.render(d.state, "2025-03-01")  # past the 2025-01-10 anniversary, which no run has done
+    assert '<p class="warning" id="pending" role="status"><strong>' in page
+    assert page.index('id="pending"') < page.index('id="areas"') and page.index('id="pending"') < page.index("<h1>")
+    assert "not run yet" in page and 'id="pending"' not in dashboard.render(d.state, d.on)

@@ -244,7 +244,7 @@ def test_every_malformed_request_gets_400_naming_its_field(api_on_moto, report):
         body = json.loads(out["body"]) if out.get("body") else {}
         field = body.get("field", "")
         if out["statusCode"] != 400 or not (field == case.field or field.startswith(case.field + ".")) \
-                or not body.get("message"):
+                or not body.get("detail") or body.get("status") != 400:
             problems.append(f"{case.name}: {out['statusCode']} {str(body)[:200]}")
     report("Bad input: API requests",
            what="generated bad path ids, dates, bodies (wrong types, unknown and missing fields, both/neither "
@@ -260,6 +260,7 @@ def test_schemathesis_finds_no_server_error(api_on_moto, report):
     schemathesis = pytest.importorskip("schemathesis")
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
+    from schemathesis import checks as sc
 
     from devstack.http import ApiApp
 
@@ -269,6 +270,9 @@ def test_schemathesis_finds_no_server_error(api_on_moto, report):
     before = partners(system)
     seen, errors = Counter(), []
     operations = [r.ok() for r in schema.get_all_operations()]
+    checks = [sc.not_a_server_error, sc.status_code_conformance, sc.content_type_conformance,
+              sc.response_schema_conformance]
+
     def fuzz(operation, mode):
         @settings(max_examples=SIZES.schemathesis_examples, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
@@ -277,9 +281,12 @@ def test_schemathesis_finds_no_server_error(api_on_moto, report):
             case = data.draw(operation.as_strategy(generation_mode=mode))
             response = case.call()
             seen[(mode.value, response.status_code)] += 1
-            if response.status_code >= 500:
+            try:  # no 5xx, and every answer as the document declares it (status, content type, body schema)
+                case.validate_response(response, checks=checks)
+            except (AssertionError, BaseExceptionGroup) as exc:  # schemathesis: a Failure, or a FailureGroup of them
                 errors.append(f"{operation.label} {mode.value}: {response.status_code} "
-                              f"{case.path_parameters} {case.query} {str(case.body)[:200]} -> {response.text[:200]}")
+                              f"{case.path_parameters} {case.query} {str(case.body)[:200]} -> {response.text[:200]}: "
+                              f"{str(exc)[:300]}")
 
         run()
 
@@ -288,7 +295,8 @@ def test_schemathesis_finds_no_server_error(api_on_moto, report):
             fuzz(operation, mode)
     report("API: schemathesis on /openapi.json",
            what="schemathesis (positive and negative generation) against the generated OpenAPI document of the API, "
-                "in-process through the local WSGI front end (devstack/http.py); no 5xx",
+                "in-process through the local WSGI front end (devstack/http.py); no 5xx, and every answer's status, "
+                "content type and body as the document declares them (4xx: application/problem+json, Problem)",
            cases=sum(seen.values()), lost=0, doubled=0,
            rejected=sum(n for (m, s), n in seen.items() if 400 <= s < 500),
            notes=[f"{len(operations)} operations; " + ", ".join(f"{m} HTTP {s}: {n}" for (m, s), n in sorted(seen.items())),
@@ -409,3 +417,160 @@ def test_api_binary_body_that_is_not_utf8_is_400(api_on_moto):
     event["isBase64Encoded"] = True
     out = api.handler(event, LambdaContext())
     assert out["statusCode"] == 400 and json.loads(out["body"])["field"] == "body"
+
+
+# --------------------------------------------------------------------------- hostile input at the API edges
+
+ODD_IDS = {"NUL": "a\x00b", "emoji": "\U0001f600", "U+202E": "ab\u202ecd", "CRLF": "a\r\nb",
+           "operator object": '{"$ne":null}', "non-ASCII letter": "c\u00f6ntoso-1001", "65 characters": "x" * 65}
+
+
+def _problem(out: dict) -> dict:
+    """The body of a 4xx when it is an RFC 9457 problem (application/problem+json), else {}."""
+    if (out.get("multiValueHeaders") or {}).get("Content-Type") != ["application/problem+json"]:
+        return {}
+    body = json.loads(out["body"])
+    return body if body.get("status") == out["statusCode"] and body.get("type") and body.get("title") else {}
+
+
+def test_api_hostile_bodies_are_400_naming_the_body(api_on_moto, report):
+    """Issue 19: JSON nested 100,000 deep (json.loads' RecursionError) or one field nested 50,000 deep,
+    and a 100,001-digit number (Python's integer-string limit) were answered 502."""
+    fields = {"partnerId": API_PARTNER, "offerType": "IP_CO_SELL"}
+    prefix = json.dumps(fields)[:-1]
+    bodies = {
+        "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
+        "object nested 100,000 deep": '{"a":' * 100_000 + "1" + "}" * 100_000,
+        "one field nested 50,000 deep": prefix + ', "offerId": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        "nested 900 deep (inside the recursion limit)": prefix + ', "on": ' + "[" * 900 + "]" * 900 + "}",
+        "100,001-digit integer": prefix + ', "on": 1' + "0" * 100_000 + "}",
+        "100,001-digit integer in a what-if": '{"measurements": [{"measurements": [{"value": 9' + "9" * 100_000 + "}]}]}",
+    }
+    statuses, problems = Counter(), []
+    for name, body in bodies.items():
+        path, resource, params = (f"/partners/{API_PARTNER}/what-if", "/partners/{partnerId}/what-if",
+                                  {"partnerId": API_PARTNER}) if "what-if" in name else \
+            ("/publish-checks", "/publish-checks", None)
+        out = api.handler(api_event("POST", resource, path, params, None, body), LambdaContext())
+        statuses[out["statusCode"]] += 1
+        problem = _problem(out)
+        if out["statusCode"] != 400 or problem.get("field") != "body" or problem.get("pointer") != "":
+            problems.append(f"{name}: {out['statusCode']} {out.get('body', '')[:200]}")
+    report("API hostile bodies",
+           what="JSON nested 100,000 deep, one field nested 50,000 deep, 900 deep, and 100,001-digit numbers, "
+                "through the real handler: 400 application/problem+json naming the body (field `body`, pointer \"\")",
+           cases=len(bodies), rejected=statuses[400], notes=", ".join(f"HTTP {s}: {n}" for s, n in sorted(statuses.items())))
+    assert problems == [], problems
+
+
+def test_api_odd_ids_and_repeated_parameters_are_400_naming_them(api_on_moto, report):
+    """Issue 19: odd ids (NUL, emoji, U+202E, CRLF, an operator object) got 404 from the router while
+    `cöntoso-1001` got 400; a repeated query parameter got "Input should be a valid string"."""
+    cases: list[tuple[str, dict, str, str]] = []  # (name, event, member, value)
+    for routes in (("/partners/{partnerId}", ""), ("/partners/{partnerId}/scores", "/scores"),
+                   ("/dashboard/{partnerId}", None), ("/partners/{partnerId}/history", "/history")):
+        resource, suffix = routes
+        for name, odd in ODD_IDS.items():
+            path = f"/dashboard/{odd}" if suffix is None else f"/partners/{odd}{suffix}"
+            cases.append((f"{resource} {name}", api_event("GET", resource, path, {"partnerId": odd}, {}, None),
+                          "parameter", "partnerId"))
+    for name, odd in ODD_IDS.items():
+        for key in ("partnerId", "locationId"):
+            cases.append((f"publish-check {key} {name}", api_event(
+                "POST", "/publish-checks", "/publish-checks", None, None,
+                json.dumps({key: odd, "offerType": "IP_CO_SELL"})), "pointer", f"/{key}"))
+    for resource, path in (("/partners/{partnerId}", f"/partners/{API_PARTNER}"),
+                           ("/dashboard/{partnerId}", f"/dashboard/{API_PARTNER}")):
+        event = api_event("GET", resource, path, {"partnerId": API_PARTNER}, {"on": "2023-01-11"}, None)
+        event["multiValueQueryStringParameters"] = {"on": ["2023-01-10", "2023-01-11"]}
+        cases.append((f"{resource} ?on=a&on=b", event, "parameter", "on"))
+    statuses, problems = Counter(), []
+    for name, event, member, value in cases:
+        out = api.handler(event, LambdaContext())
+        statuses[out["statusCode"]] += 1
+        problem = _problem(out)
+        repeated = "?on=" in name and "given 2 times" not in problem.get("detail", "")
+        if out["statusCode"] != 400 or problem.get(member) != value or repeated:
+            problems.append(f"{name}: {out['statusCode']} {out.get('body', '')[:200]}")
+    report("API odd ids and repeated parameters",
+           what="ids with NUL, emoji, U+202E, CRLF, an operator object, a non-ASCII letter, 65 characters, on four "
+                "GET routes and as body ids; `?on=a&on=b`: 400 problem naming the id (or the repeated parameter)",
+           cases=len(cases), rejected=statuses[400], notes=", ".join(f"HTTP {s}: {n}" for s, n in sorted(statuses.items())))
+    assert problems == [], problems[:20]
+
+
+def _raw_exchange(port: int, head: bytes, body: bytes = b"", wait: float = 30.0) -> tuple[int, dict, float]:
+    """Send a request head (and part of a body) on a raw socket; the status and problem answered, and
+    the seconds until the answer."""
+    import socket
+
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        sock.sendall(head + body)
+        data = b""
+        while b"\r\n\r\n" not in data or len(data) < data.find(b"\r\n\r\n") + 4 + int(
+                (data.split(b"Content-Length: ")[1:] or [b"0"])[0].split(b"\r\n")[0]):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    took = time.monotonic() - started
+    status = int(data.split(b" ", 2)[1])
+    raw = data.split(b"\r\n\r\n", 1)[1]
+    return status, json.loads(raw) if raw else {}, took
+
+
+def test_local_api_refuses_oversized_and_stalled_bodies(api_on_moto, report, monkeypatch):
+    """Issue 19: the local API read and parsed 60 MB bodies (API Gateway refuses more than 10 MB), and a
+    request that declared a body and sent none held a server thread until the client gave up."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from devstack import http as local_http
+
+    monkeypatch.setattr(local_http, "READ_TIMEOUT", 1.0)
+    server = make_server("127.0.0.1", 0, local_http.ApiApp(api_on_moto.stack), threaded=True)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="api-edges", daemon=True)
+    thread.start()
+    port = server.server_port
+    results: dict[str, tuple[int, dict, float]] = {}
+    try:
+        def post(length: int | None, chunked: bool = False) -> bytes:
+            head = "POST /publish-checks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            head += "Transfer-Encoding: chunked\r\n" if chunked else f"Content-Length: {length}\r\n"
+            return (head + "\r\n").encode()
+
+        # 60 MB declared, 1 KB sent: answered at once, so the rest is never read.
+        results["60 MB declared"] = _raw_exchange(port, post(60 * 1024 * 1024), b"[" * 1024)
+        results["10 MB + 1 declared"] = _raw_exchange(port, post(local_http.MAX_BODY_BYTES + 1), b"[" * 1024)
+        # 11 MB sent chunked (no length declared): refused once past the limit.
+        chunk = b"%x\r\n%s\r\n" % (1024 * 1024, b" " * (1024 * 1024))
+        results["11 MB chunked"] = _raw_exchange(port, post(None, chunked=True), chunk * 11 + b"0\r\n\r\n")
+        before = threading.active_count()
+        results["100 bytes declared, none sent"] = _raw_exchange(port, post(100))
+        time.sleep(0.2)
+        threads_after = threading.active_count()
+        results["a body within the limit after them"] = _raw_exchange(
+            port, post(len(b'{"partnerId": "api-bad-input", "offerType": "IP_CO_SELL"}')),
+            b'{"partnerId": "api-bad-input", "offerType": "IP_CO_SELL"}')
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+    expected = {"60 MB declared": 413, "10 MB + 1 declared": 413, "11 MB chunked": 413,
+                "100 bytes declared, none sent": 408, "a body within the limit after them": 200}
+    statuses = Counter(status for status, _, _ in results.values())
+    report("API local server: oversized and stalled bodies",
+           what="devstack/http.py on a socket: 60 MB and 10 MB + 1 declared (1 KB sent): 413 before reading; 11 MB chunked: "
+                "413 once past 10 MB; 100 bytes declared and none sent: 408 after the read timeout (1 s here, 10 s in make run), "
+                "the thread freed; then a valid request is served",
+           cases=len(results), rejected=statuses[413] + statuses[408],
+           notes=", ".join(f"{name}: HTTP {s} in {t:.2f} s" for name, (s, _, t) in results.items()))
+    assert {name: status for name, (status, _, _) in results.items()} == expected
+    assert all(p.get("reason") in ("BODY_TOO_LARGE", "REQUEST_TIMEOUT") and p.get("field") == "body"
+               for name, (s, p, _) in results.items() if s != 200)
+    assert results["60 MB declared"][2] < 5, "answered without waiting for the body"
+    assert 0.9 <= results["100 bytes declared, none sent"][2] < 5
+    assert threads_after <= before, "the stalled request's thread ended"
