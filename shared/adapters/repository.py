@@ -1,4 +1,4 @@
-"""Partner state in DynamoDB (docs/architecture.md "Key design"), and an in-memory twin for tests.
+"""Partner state in DynamoDB (docs/architecture.md "Key design"); its in-memory twin for tests is memory.py.
 
 One item per partner holds the whole document (`state`) and the events that write announces
 (`outbox`, JSON text); the table's stream carries them to the publisher. Every write is conditional
@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple, Protocol
 
-from ..rules.state import upgrade
+from ..rules.document import upgrade
 from . import aws
 
 Event = tuple[str, dict[str, Any]]

@@ -31,7 +31,7 @@ from functions.anniversary_renewal import app as renewal
 from functions.designation_attainment import app as attainment
 from functions.score_ingestion import app as ingestion
 from shared.models.outbound import SOURCE, to_entry
-from shared.rules.specializations import required_designations
+from shared.rules.features.specializations import required_designations
 from shared.runtime import MAX_RECEIVES
 from tests.fakes import LambdaContext, memory_deps
 from tests.unit.builders import qualifying_facts
