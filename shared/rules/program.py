@@ -33,5 +33,8 @@ def training_badge(area: str) -> str:
 # Benefits options (FAQ): Option 1, Solutions Partner benefits; Option 2, legacy benefits.
 SOLUTIONS_PARTNER = "SOLUTIONS_PARTNER"
 LEGACY = "LEGACY"
+BENEFITS_OPTIONS = (SOLUTIONS_PARTNER, LEGACY)
 
-OFFER_TYPES = ("MANAGED_SERVICES", "CONSULTING_SERVICES", "SERVICES_CO_SELL", "IP_CO_SELL", "APPSOURCE_APP")
+# The marketplace offer types an offer is published as; a publish-check also asks about
+# SERVICES_CO_SELL (a services partner's co-sell status).
+OFFER_TYPES = ("MANAGED_SERVICES", "CONSULTING_SERVICES", "APPSOURCE_APP", "IP_CO_SELL")
