@@ -53,8 +53,12 @@ def due_items(state: State, policy: Policy = DEFAULT_POLICY) -> list[tuple[str, 
 
 
 def next_due(state: State, policy: Policy = DEFAULT_POLICY) -> str | None:
-    items = due_items(state, policy)
-    return min(i[0] for i in items) if items else None
+    return min((when for when, _, _ in due_items(state, policy)), default=None)
+
+
+def _run_order(item: tuple[str, str, str]) -> tuple[str, float, str]:
+    when, kind, key = item
+    return when, WORK[kind].order, key
 
 
 def run_due(
@@ -66,10 +70,11 @@ def run_due(
     state = copy_of(state) if state is not None else new_state(partner_id)
     ch = Change(state)
     for _ in range(MAX_DUE_STEPS):
-        due = [i for i in due_items(state, policy) if i[0] <= day and (kinds is None or i[1] in kinds)]
+        due = [(when, kind, key) for when, kind, key in due_items(state, policy)
+               if when <= day and (kinds is None or kind in kinds)]
         if not due:
             break
-        when, kind, key = min(due, key=lambda i: (i[0], WORK[i[1]].order, i[2]))
+        when, kind, key = min(due, key=_run_order)
         WORK[kind].do(ch, when, key, day, policy)
     return state, ch.events
 

@@ -79,8 +79,8 @@ def may_renew_again(state: State) -> bool:
         return True
     if not is_legacy_partner(state):
         return False
-    renewals = sorted(state["renewals"].items())
-    return not renewals or renewals[-1][1].get("option") == LEGACY
+    renewals = state["renewals"]
+    return not renewals or renewals[max(renewals)].get("option") == LEGACY  # the latest anniversary's
 
 
 def next_unchecked(record: dict[str, Any] | None, policy: Policy) -> str | None:
