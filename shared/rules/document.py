@@ -78,9 +78,9 @@ def copy_of(state: State) -> State:
 def upgrade(state: State) -> State:
     """A stored document in the current layout (in place). Every earlier layout is read here:
     - the roster before it was grouped by certification: {"personId|certification": history};
-    - a track before tracks had a history: {area: [measuredOn, track, eventId]}.
-    (A document written before renewal-risk forecasts has no "riskChecked": renewal.py reads it as
-    empty.)"""
+    - a track before tracks had a history: {area: [measuredOn, track, eventId]};
+    - offers and Training Services periods before their eventId was kept (read as "", the least);
+    - no "riskChecked" before renewal-risk forecasts were recorded."""
     roster = state.get("roster")
     if roster and isinstance(next(iter(roster.values())), list):
         grouped: dict[str, Any] = {}
@@ -93,6 +93,12 @@ def upgrade(state: State) -> State:
         for area, history in tracks.items():
             if history and not isinstance(history[0], list):
                 tracks[area] = [history]
+    for offer in state.get("offers", {}).values():
+        offer.setdefault("eventId", "")
+    for period in state.get("training", {}).get("periods", {}).values():
+        period.setdefault("eventId", "")
+    if "renewals" in state:  # a partner document (the only kind with renewals)
+        state.setdefault("riskChecked", [])
     return state
 
 

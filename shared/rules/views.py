@@ -10,7 +10,7 @@ from .features.membership import fees_for, options, upcoming_anniversary
 from .features.specializations import benefit_caps, benefit_group, required_designations
 from .gates import GATES
 from .policy import DEFAULT_POLICY, Policy
-from .program import AREAS, SOLUTIONS_PARTNER, training_badge
+from .program import AREAS, OFFER_TYPES, SOLUTIONS_PARTNER, training_badge
 from .scoring.guidance import plan
 from .scoring.history import evaluate, roster_of, score_detail
 
@@ -146,7 +146,7 @@ def eligibility_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> 
         "ipCoSell": GATES["OFFER"](state, "IP_CO_SELL", on, policy=policy),
         "offers": [
             GATES["OFFER"](state, g, on, policy=policy)
-            for g in ("MANAGED_SERVICES", "CONSULTING_SERVICES", "APPSOURCE_APP")
+            for g in OFFER_TYPES if g != "IP_CO_SELL"  # IP co-sell is answered on its own
         ],
         "specializations": [GATES["SPECIALIZATION"](state, s, on) for s in specs],
         "azureExpertMsp": GATES["AZURE_EXPERT_MSP"](state, on),

@@ -14,7 +14,7 @@ def _offer_recorded(ch: Change, d: Detail, policy: Policy) -> None:
     offer = {"offerType": d["offerType"], "publishedOn": d["publishedOn"], "coSellReady": d["coSellReady"],
              "eventId": d["eventId"]}
     current = ch.state["offers"].get(d["offerId"])
-    if current is None or (offer["publishedOn"], offer["eventId"]) > (current["publishedOn"], current.get("eventId", "")):
+    if current is None or (offer["publishedOn"], offer["eventId"]) > (current["publishedOn"], current["eventId"]):
         ch.state["offers"][d["offerId"]] = offer
 
 

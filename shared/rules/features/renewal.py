@@ -27,7 +27,7 @@ def _due(state: State, policy: Policy) -> Iterator[tuple[str, str, str]]:
     occ = next_occurrence(state, policy)
     if occ is not None and member_on(state, occ):
         yield occ, ANNIVERSARY, occ
-        if active_designations(state) and occ not in state.get("riskChecked", ()):
+        if active_designations(state) and occ not in state["riskChecked"]:
             yield plus(occ, -policy.renewal_risk_horizon_days), RENEWAL_RISK, occ
     for key, renewal in state["renewals"].items():
         if not renewal["closed"]:
@@ -117,7 +117,7 @@ def forecast(state: State, day: str, policy: Policy = DEFAULT_POLICY) -> list[di
 def _renewal_risk(ch: Change, when: str, occ: str, day: str, policy: Policy) -> None:
     """Forecast (issue "Beyond Partner Center"): published once per anniversary, on the first run
     inside the horizon."""
-    ch.state.setdefault("riskChecked", []).append(occ)
+    ch.state["riskChecked"].append(occ)
     for risk in forecast(ch.state, day, policy):
         ch.decide(day, "RENEWAL_FORECAST", "AT_RISK", solutionArea=risk["solutionArea"], anniversaryDate=occ,
                   total=risk["total"])

@@ -44,7 +44,7 @@ def _training_reported(ch: Change, d: Detail, policy: Policy) -> None:
     current = training["periods"].get(d["periodEnd"])
     if current == period:
         return  # the same report again
-    if current is None or current.get("eventId", "") < d["eventId"]:
+    if current is None or current["eventId"] < d["eventId"]:
         training["periods"][d["periodEnd"]] = period
     for area in training_designations(period, d["periodEnd"], policy):
         if area in training["designations"]:
