@@ -22,8 +22,8 @@ item) and the only input of the rules besides an explicit date.
     renewals         {occurrence: {openedOn, paymentDueBy, kept, lapsed, renewed, option, fee, closed}}
     specializations  {name: {anniversaryDate, status, lostOn, checked: [occurrences], warned: [...]}}
     msp              {anniversaryDate, status, lossEffectiveOn, checked: [occurrences]} | None
-    training         {"periods": {periodEnd: {...}}, "designations": {area: attainedOn}}
-    offers           {offerId: {offerType, publishedOn, coSellReady}}
+    training         {"periods": {periodEnd: {..., eventId}}, "designations": {area: attainedOn}}
+    offers           {offerId: {offerType, publishedOn, coSellReady, eventId}}
     locations        [locationId, ...]
     riskChecked      [occurrence, ...]  anniversaries whose renewal-risk forecast was made
     decisions        [{on, rule, outcome, ...}]  the audit trail
@@ -41,7 +41,7 @@ ON = 0  # every history row starts with its date
 # measurements and tracks: [measuredOn, value | track, eventId]
 VALUE, REPORT_ID = 1, 2
 # roster: [on, eventId, held, certificationAsWritten]
-CERT_EVENT_ID, HELD = 1, 2
+HELD = 2
 # scoreHistory: [evaluatedOn, qualified, total, rulebookVersion, digest]
 QUALIFIED, TOTAL, RULEBOOK_VERSION = 1, 2, 3
 # periods of designations and badges: [from, to | None] (to is exclusive)
