@@ -16,7 +16,7 @@ def _sentence(d: dict[str, Any], state: State) -> str:
     explanation = EXPLANATIONS.get(d["rule"])
     if explanation is None:
         return f"{d['on']}: {d['rule']} {d['outcome']}."
-    return explanation.sentence(d, state)
+    return explanation.read(d, state)
 
 
 def concerns(decision: dict[str, Any], area: str | None) -> bool:

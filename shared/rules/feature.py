@@ -35,10 +35,18 @@ Due = Callable[[State, Policy], Iterable[tuple[str, str, str]]]  # the work not 
 
 
 class Explanation(NamedTuple):
-    """How a decision of one rule reads (`partnerctl why`): its source and its sentence."""
+    """How a decision of one rule reads (`partnerctl why`): its source and its sentence, either a
+    function of the decision and the document or a template per outcome ("*": any outcome) filled
+    with the decision's fields (a list as its items joined by ", ")."""
 
     citation: str
-    sentence: Callable[[dict[str, Any], State], str]
+    sentence: Callable[[dict[str, Any], State], str] | Mapping[str, str]
+
+    def read(self, decision: dict[str, Any], state: State) -> str:
+        if callable(self.sentence):
+            return self.sentence(decision, state)
+        template = self.sentence.get(decision["outcome"]) or self.sentence["*"]
+        return template.format_map({k: ", ".join(v) if isinstance(v, list) else v for k, v in decision.items()})
 
 
 class Feature(NamedTuple):

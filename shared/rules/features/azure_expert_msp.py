@@ -5,7 +5,6 @@ within 30 calendar days")."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ..change import Change
 from ..document import State, designation_held, designations_held
@@ -103,13 +102,6 @@ def msp_gate(state: State | None, on: str) -> Answer:
     )
 
 
-def _sentence(d: dict[str, Any], state: State) -> str:
-    if d["outcome"] == "KEPT":
-        return f"{d['on']}: Azure Expert MSP kept: all three Azure designations held."
-    return (f"{d['on']}: Azure Expert MSP lost from {d['lossEffectiveOn']}: missing "
-            f"{', '.join(d['missingDesignations'])}.")
-
-
 FEATURE = Feature(
     "azure_expert_msp",
     facts={"AzureExpertMspRecorded": _msp_recorded},
@@ -119,7 +111,8 @@ FEATURE = Feature(
     explanations={
         "AZURE_EXPERT_MSP_PREREQUISITE": Explanation(
             "FAQ: Azure Expert MSP needs all three Azure designations at its anniversary; loss within 30 days",
-            _sentence,
+            {"KEPT": "{on}: Azure Expert MSP kept: all three Azure designations held.",
+             "LOST": "{on}: Azure Expert MSP lost from {lossEffectiveOn}: missing {missingDesignations}."},
         ),
     },
 )

@@ -3,10 +3,7 @@ and its anniversary (SPEC §2.1; FAQ: a legacy partner keeps its existing member
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..change import Change
-from ..document import State
 from ..errors import RuleRejected
 from ..feature import Detail, Explanation, Feature
 from ..policy import Policy
@@ -57,17 +54,14 @@ def _legacy_recorded(ch: Change, d: Detail, policy: Policy) -> None:
     )
 
 
-def _sentence(d: dict[str, Any], state: State) -> str:
-    return (f"{d['on']}: legacy {d['level']} competency {d['competency']} recorded (its anniversary "
-            f"{d['anniversaryDate']}; the membership keeps the earliest).")
-
-
 FEATURE = Feature(
     "legacy",
     facts={"LegacyCompetencyRecorded": _legacy_recorded},
     explanations={
         "LEGACY_PARTNER": Explanation(
-            "FAQ: a competency held on 2022-09-30 keeps legacy benefits and its anniversary", _sentence
+            "FAQ: a competency held on 2022-09-30 keeps legacy benefits and its anniversary",
+            {"*": "{on}: legacy {level} competency {competency} recorded (its anniversary {anniversaryDate}; "
+                  "the membership keeps the earliest)."},
         ),
     },
 )

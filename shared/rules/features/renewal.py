@@ -144,15 +144,6 @@ def _renewal_sentence(d: dict[str, Any], state: State) -> str:
             f"score {best}); {'kept once the fee is paid' if outcome == 'QUALIFIED' else 'lapsed'}.")
 
 
-def _lapse_sentence(d: dict[str, Any], state: State) -> str:
-    return f"{d['on']}: {d.get('solutionArea')} lapsed: no benefits option was paid by {d['paymentDueBy']}."
-
-
-def _risk_sentence(d: dict[str, Any], state: State) -> str:
-    return (f"{d['on']}: {d.get('solutionArea')} at risk for the {d['anniversaryDate']} anniversary "
-            f"(now {d['total']} points).")
-
-
 FEATURE = Feature(
     "renewal",
     work=(
@@ -168,8 +159,11 @@ FEATURE = Feature(
         ),
         "PAYMENT_WINDOW": Explanation(
             "policy: a qualified designation whose fee is not paid within the payment window lapses",
-            _lapse_sentence,
+            {"*": "{on}: {solutionArea} lapsed: no benefits option was paid by {paymentDueBy}."},
         ),
-        "RENEWAL_FORECAST": Explanation("forecast: would lapse if the anniversary were today", _risk_sentence),
+        "RENEWAL_FORECAST": Explanation(
+            "forecast: would lapse if the anniversary were today",
+            {"*": "{on}: {solutionArea} at risk for the {anniversaryDate} anniversary (now {total} points)."},
+        ),
     },
 )

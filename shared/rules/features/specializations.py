@@ -141,13 +141,6 @@ def specialization_gate(state: State | None, name: str, on: str) -> Answer:
     )
 
 
-def _sentence(d: dict[str, Any], state: State) -> str:
-    if d["outcome"] == "KEPT":
-        return f"{d['on']}: {d['specialization']} kept: holds {', '.join(d['heldDesignations'])}."
-    return (f"{d['on']}: {d['specialization']} lost: none of {', '.join(d['requiredDesignations'])} was held "
-            f"on its anniversary.")
-
-
 FEATURE = Feature(
     "specializations",
     facts={"SpecializationRecorded": _specialization_recorded},
@@ -156,7 +149,9 @@ FEATURE = Feature(
     gates={"SPECIALIZATION": specialization_gate},
     explanations={
         "SPECIALIZATION_PREREQUISITE": Explanation(
-            "FAQ: a specialization needs one of its mapped designations on its anniversary", _sentence
+            "FAQ: a specialization needs one of its mapped designations on its anniversary",
+            {"KEPT": "{on}: {specialization} kept: holds {heldDesignations}.",
+             "LOST": "{on}: {specialization} lost: none of {requiredDesignations} was held on its anniversary."},
         ),
     },
 )

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from ..change import Change
-from ..document import State
 from ..feature import Detail, Explanation, Feature
 from ..policy import Policy
 from ..program import TRAINING_SERVICES, training_badge
@@ -56,16 +55,13 @@ def _training_reported(ch: Change, d: Detail, policy: Policy) -> None:
         ch.emit("BadgeIssued", d["periodEnd"], (badge,), badge=badge, issuedOn=d["periodEnd"])
 
 
-def _sentence(d: dict[str, Any], state: State) -> str:
-    return f"{d['on']}: Training Services for {d.get('solutionArea')} attained."
-
-
 FEATURE = Feature(
     "training_services",
     facts={"TrainingMetricsReported": _training_reported},
     explanations={
         TRAINING_SERVICES: Explanation(
-            "FAQ: 1,000 courseware activations, 200 exam vouchers, quality 4.25, 200 surveys per area", _sentence
+            "FAQ: 1,000 courseware activations, 200 exam vouchers, quality 4.25, 200 surveys per area",
+            {"*": "{on}: Training Services for {solutionArea} attained."},
         ),
     },
 )
