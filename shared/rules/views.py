@@ -1,4 +1,6 @@
-"""Read models of the API (SPEC §4.2), computed from the partner document as of a date."""
+"""Read models of the API (SPEC §4.2), computed from the partner document as of a date: each
+section read through its feature (shared/rules/features/), the eligibility answers from the gate
+table and the pending work from the engine's work table (both built from features.FEATURES)."""
 
 from __future__ import annotations
 
