@@ -7,8 +7,8 @@ before every batch (not timed), so every batch does the same work; per-event tim
 (time.perf_counter), median over many batches. Powertools' EMF/log output goes to /dev/null.
 
 Engine throughput: a full-partner evaluation scores all six solution areas of the realistic
-document as of one day: the certified-person roster built once (`engine.roster_of`) and
-`engine.evaluate` for each area with it, as the engine calls it (`_rescore` keeps one roster per
+document as of one day: the certified-person roster built once (`history.roster_of`) and
+`history.evaluate` for each area with it, as the engine calls it (`rescore` keeps one roster per
 day within a change; views build one per request); evaluations per second on one core, best of 5
 runs. The row also gives the figure when every `evaluate` call rebuilds the roster (roster=None,
 as the anniversary shortfall does), and `engine_areas` the microseconds of one area's evaluation.
@@ -78,8 +78,8 @@ def handler_batches(detail_type: str, batches: int = 200, replay: bool = False) 
 def engine_throughput(runs: int = 5, iterations: int = 200, shared_roster: bool = False) -> dict[str, Any]:
     """Full-partner evaluations per second; `shared_roster`: one roster per evaluation (as the
     engine calls `evaluate`), else each `evaluate` call rebuilds it."""
-    from shared.rules import engine
-    from shared.rules.rulebook import AREAS
+    from shared.rules.program import AREAS
+    from shared.rules.scoring import history
 
     state = workload.doc("six-areas", "engine-bench")
     day = workload.DAY
@@ -87,9 +87,9 @@ def engine_throughput(runs: int = 5, iterations: int = 200, shared_roster: bool 
     for _ in range(runs):
         t = time.perf_counter()
         for _ in range(iterations):
-            roster = engine.roster_of(state, day) if shared_roster else None
+            roster = history.roster_of(state, day) if shared_roster else None
             for area in AREAS:
-                engine.evaluate(state, area, day, roster=roster)
+                history.evaluate(state, area, day, roster=roster)
         best = max(best, iterations / (time.perf_counter() - t))
     people = {person for entry in state["roster"].values() for person in entry["held"]}
     return {"partners_per_s": best, "areas_per_s": best * len(AREAS), "roster": len(people),
@@ -100,15 +100,16 @@ def engine_parts(iterations: int = 300) -> dict[str, float]:
     """Microseconds per full-partner evaluation spent in each step (for the diagnosis)."""
     from datetime import date
 
-    from shared.rules import engine
-    from shared.rules.rulebook import AREAS, rulebook_for
-    from shared.rules.scoring import score_area
+    from shared.rules.program import AREAS
+    from shared.rules.scoring import history
+    from shared.rules.scoring.rulebook import rulebook_for
+    from shared.rules.scoring.score import score_area
 
     state, day = workload.doc("six-areas", "engine-bench"), workload.DAY
     book = rulebook_for(date.fromisoformat(day))
-    ms = {a: engine.measurements_of(state, a, day) for a in AREAS}
-    roster = engine.roster_of(state, day)
-    tracks = {a: engine.track_of(state, a) for a in AREAS}
+    ms = {a: history.measurements_of(state, a, day) for a in AREAS}
+    roster = history.roster_of(state, day)
+    tracks = {a: history.track_of(state, a) for a in AREAS}
 
     def clock(fn: Callable[[], Any]) -> float:
         best = float("inf")
@@ -119,25 +120,25 @@ def engine_parts(iterations: int = 300) -> dict[str, float]:
             best = min(best, (time.perf_counter() - t) / iterations * 1e6)
         return best
 
-    return {"roster_of (once)": clock(lambda: engine.roster_of(state, day)),
-            "measurements_of (6 areas)": clock(lambda: [engine.measurements_of(state, a, day) for a in AREAS]),
+    return {"roster_of (once)": clock(lambda: history.roster_of(state, day)),
+            "measurements_of (6 areas)": clock(lambda: [history.measurements_of(state, a, day) for a in AREAS]),
             "score_area (6 areas, inputs ready)": clock(lambda: [score_area(book, a, ms[a], roster, tracks[a]) for a in AREAS])}
 
 
 def engine_areas(iterations: int = 2000) -> dict[str, float]:
-    """Microseconds of one area's `engine.evaluate` (roster ready), best of 5, per area."""
-    from shared.rules import engine
-    from shared.rules.rulebook import AREAS
+    """Microseconds of one area's `history.evaluate` (roster ready), best of 5, per area."""
+    from shared.rules.program import AREAS
+    from shared.rules.scoring import history
 
     state, day = workload.doc("six-areas", "engine-bench"), workload.DAY
-    roster = engine.roster_of(state, day)
+    roster = history.roster_of(state, day)
     out = {}
     for area in AREAS:
         best = float("inf")
         for _ in range(5):
             t = time.perf_counter()
             for _ in range(iterations):
-                engine.evaluate(state, area, day, roster=roster)
+                history.evaluate(state, area, day, roster=roster)
             best = min(best, (time.perf_counter() - t) / iterations * 1e6)
         out[area] = best
     return out

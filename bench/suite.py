@@ -112,7 +112,7 @@ def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], secon
         "`aws_xray_sdk` and measures what Powertools' `Tracer()` would add to every cold start.",
         "- **Handler CPU** (`bench/cpu.py`): the handlers with `tests.fakes.memory_deps()` on batches of 10 events for "
         "10 partners holding realistic documents, reset before each batch; batch time ÷ 10, median of 200 batches "
-        "(time.perf_counter; thread CPU time shown too). Engine: `engine.evaluate` for the six areas of the "
+        "(time.perf_counter; thread CPU time shown too). Engine: `scoring.history.evaluate` for the six areas of the "
         "six-area document, best of 5 runs of 200.",
         "- **Instructions** (`bench/instructions.py`, when valgrind is installed): the instructions a fresh "
         "interpreter executes (valgrind cachegrind without cache simulation, PYTHONHASHSEED=0), the same on every "

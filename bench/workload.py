@@ -16,9 +16,10 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
+from shared.adapters.repository import canonical_json
 from shared.models.inbound import INBOUND
 from shared.rules import engine
-from shared.rules.rulebook import AREAS
+from shared.rules.program import AREAS
 from tests.unit.builders import Partner, qualifying_facts
 
 PLACEHOLDER = "bench-template-0000"  # partner id of template documents, replaced when cloned
@@ -73,11 +74,11 @@ def template(kind: str) -> str:
       it completes the Microsoft Cloud badge).
     """
     if kind == "six-areas":
-        return engine.canonical(_qualified(AREAS, QUALIFIED_ON).state)
+        return canonical_json(_qualified(AREAS, QUALIFIED_ON).state)
     if kind == "renewal-open":
         p = _qualified(AREAS, "2022-11-10")
         p.tick("2023-11-10")
-        return engine.canonical(p.state)
+        return canonical_json(p.state)
     if kind == "scored-unattained":
         return _scored()[0]
     raise KeyError(kind)
@@ -123,7 +124,7 @@ def year_of_updates_json() -> str:
                 cert = next(d for t, d in qualifying_facts("DATA_AI", on, people=f"new-{week}-{i}") if t == "CertificationEarned")
                 p.fact("CertificationEarned", cert)
         p.tick(on)
-    return engine.canonical(p.state)
+    return canonical_json(p.state)
 
 
 # --- inbound events ---------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def _scored() -> tuple[str, str]:
         state, out = engine.record_fact(state, PLACEHOLDER, detail_type, {**detail, "partnerId": PLACEHOLDER})
         last = next((d for k, d in out if k == "ScoreEvaluated" and d["qualified"]), last)
     assert last is not None
-    return engine.canonical(state), json.dumps(last)
+    return canonical_json(state), json.dumps(last)
 
 
 def scored_evaluation(pid: str) -> dict[str, Any]:
@@ -255,7 +256,7 @@ def anniversary_templates(day: str) -> tuple[tuple[DueTemplate, ...], tuple[DueT
         p = _qualified(areas, qualified.isoformat())
         if tick is not None:
             p.tick(tick.isoformat())
-        text = engine.canonical(p.state)
+        text = canonical_json(p.state)
         return DueTemplate(name, text, engine.next_due(p.state) or "", len(text))
 
     def year_before(x: date) -> date:

@@ -495,7 +495,7 @@ def at_risk_cmd(stack: Stack, on: str | None, days: int) -> None:
     from datetime import date, timedelta
 
     from shared.adapters.repository import decode_state
-    from shared.rules.engine import forecast
+    from shared.rules.features.renewal import forecast
 
     day = _day(on, "--on") if on else date.today().isoformat()
     until = (date.fromisoformat(day) + timedelta(days=days)).isoformat()

@@ -30,7 +30,8 @@ from shared.lazy import LazyModule
 from shared.models.errors import InputError
 from shared.models.parsing import describe_input
 from shared.rules import engine
-from shared.rules.engine import NotYet, RuleRejected
+from shared.rules.change import Event, event_id
+from shared.rules.errors import NotYet, RuleRejected
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -94,8 +95,8 @@ def hashed(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:12]
 
 
-def apply(deps: Deps, partner_id: str, change: Callable[[dict[str, Any] | None], tuple[dict[str, Any], list[engine.Event]]],
-          links: Callable[[dict[str, Any]], list[str]] | None = None, first: Record | None = None) -> list[engine.Event]:
+def apply(deps: Deps, partner_id: str, change: Callable[[dict[str, Any] | None], tuple[dict[str, Any], list[Event]]],
+          links: Callable[[dict[str, Any]], list[str]] | None = None, first: Record | None = None) -> list[Event]:
     """Read the partner (or use `first`, already read), apply a pure change, write it back
     conditionally with its outbox. A change that alters nothing writes nothing (duplicates cost one
     read). On a concurrent write the whole read-apply-write is repeated."""
@@ -146,7 +147,7 @@ def reject(deps: Deps, record: SQSRecord, error: InputError | RuleRejected, queu
     if isinstance(error, RuleRejected):
         attributes["rejectionCode"] = error.reason
     # One id per bad event, however often it is delivered (derived from the body, not the message).
-    rid = engine.event_id("InputRejected", queue, hashlib.sha256(record.body.encode("utf-8", "replace")).hexdigest(), error.field)
+    rid = event_id("InputRejected", queue, hashlib.sha256(record.body.encode("utf-8", "replace")).hexdigest(), error.field)
     detail = {"eventId": rid, "partnerId": _safe(who["partnerId"], 64), "effectiveOn": sent_on(record),
               "field": _safe(error.field, 256) or "body", "reason": _safe(reason, 2000) or "invalid",
               "source": _safe(who["source"], 256), "detailType": _safe(who["detailType"], 256),

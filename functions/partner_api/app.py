@@ -19,10 +19,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared import runtime
-from shared.rules import gates, views
+from shared.rules import views
+from shared.rules.document import designations_held
 from shared.rules.engine import record_fact
 from shared.rules.explain import why
-from shared.rules.state import designations_held
+from shared.rules.features.marketplace import offer_gate
 
 # The body parser is looked up when a request is read (read_json is defined below).
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=lambda text: read_json(text))
@@ -251,7 +252,7 @@ def publish_check(check: PublishCheck):
     state = _state(partner_id)
     if state is None:
         return _not_found(partner_id)
-    result = gates.offer_gate(state, check.offerType, on, check.offerId)
+    result = offer_gate(state, check.offerType, on, check.offerId)
     held = designations_held(state, on)
     return {**result, "on": on, "partnerId": partner_id, "locationId": check.locationId, "designations": held}
 

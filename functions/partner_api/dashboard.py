@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from shared.rules import views
-from shared.rules.engine import fmt
+from shared.rules.scoring.display import fmt
 
 QUALIFYING_POINTS = 70
 DASH, GE = "\u2014", "\u2265"

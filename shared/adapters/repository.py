@@ -1,4 +1,4 @@
-"""Partner state in DynamoDB (docs/architecture.md "Key design"), and an in-memory twin for tests.
+"""Partner state in DynamoDB (docs/architecture.md "Key design"); its in-memory twin for tests is memory.py.
 
 One item per partner holds the whole document (`state`) and the events that write announces
 (`outbox`, JSON text); the table's stream carries them to the publisher. Every write is conditional
@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Protocol
 
 from shared.lazy import LazyModule
 
-from ..rules.state import upgrade
+from ..rules.document import upgrade
 from . import aws
 
 botocore_exceptions = LazyModule("botocore.exceptions")  # loaded with the first client (aws.py)

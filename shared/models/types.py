@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StringConstraints, WithJsonSchema
 
+from shared.rules.program import AREAS, BENEFITS_OPTIONS, OFFER_TYPES
+
 __all__ = [
     "MIN_DATE",
     "MAX_DATE",
@@ -50,13 +52,8 @@ __all__ = [
 ]
 
 
-class SolutionArea(StrEnum):
-    DATA_AI = "DATA_AI"
-    DIGITAL_APP_INNOVATION = "DIGITAL_APP_INNOVATION"
-    INFRASTRUCTURE = "INFRASTRUCTURE"
-    BUSINESS_APPLICATIONS = "BUSINESS_APPLICATIONS"
-    MODERN_WORK = "MODERN_WORK"
-    SECURITY = "SECURITY"
+# The program's vocabulary is stated once, in the rules core (shared/rules/program.py).
+SolutionArea = StrEnum("SolutionArea", [(a, a) for a in AREAS])
 
 
 class Track(StrEnum):
@@ -112,16 +109,8 @@ class CompetencyLevel(StrEnum):
     GOLD = "GOLD"
 
 
-class BenefitsOption(StrEnum):
-    SOLUTIONS_PARTNER = "SOLUTIONS_PARTNER"
-    LEGACY = "LEGACY"
-
-
-class OfferType(StrEnum):
-    MANAGED_SERVICES = "MANAGED_SERVICES"
-    CONSULTING_SERVICES = "CONSULTING_SERVICES"
-    APPSOURCE_APP = "APPSOURCE_APP"
-    IP_CO_SELL = "IP_CO_SELL"
+BenefitsOption = StrEnum("BenefitsOption", [(o, o) for o in BENEFITS_OPTIONS])
+OfferType = StrEnum("OfferType", [(o, o) for o in OFFER_TYPES])
 
 
 class LapseReason(StrEnum):

@@ -1,23 +1,27 @@
-"""Read models of the API (SPEC §4.2), computed from the partner document as of a date."""
+"""Read models of the API (SPEC §4.2), computed from the partner document as of a date: each
+section read through its feature (shared/rules/features/), the eligibility answers from the gate
+table and the pending work from the engine's work table (both built from features.FEATURES)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import gates
-from .engine import due_items, evaluate, score_detail, upcoming_anniversary
-from .guidance import plan
+from .document import END, START, State, designation_held, held_on, is_legacy_partner, legacy_level
+from .engine import due_items
+from .features.membership import fees_for, options, upcoming_anniversary
+from .features.specializations import benefit_caps, benefit_group, required_designations
+from .gates import GATES
 from .policy import DEFAULT_POLICY, Policy
-from .rulebook import AREAS
-from .specializations import benefit_caps, benefit_group, required_designations
-from .state import State, designation_held, held_on, is_legacy_partner, legacy_level
+from .program import AREAS, OFFER_TYPES, SOLUTIONS_PARTNER, training_badge
+from .scoring.guidance import plan
+from .scoring.history import evaluate, roster_of, score_detail
 
 
 def _status(state: State, area: str, on: str) -> dict[str, Any] | None:
-    periods = [p for p in state["designations"].get(area, {}).get("periods", []) if p[0] <= on]
+    periods = [p for p in state["designations"].get(area, {}).get("periods", []) if p[START] <= on]
     if not periods:
         return None
-    start, end = periods[-1]
+    start, end = periods[-1][START], periods[-1][END]
     active = end is None or on < end
     return {
         "solutionArea": area,
@@ -30,7 +34,7 @@ def _status(state: State, area: str, on: str) -> dict[str, Any] | None:
 def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict[str, Any]:
     designations = [s for a in AREAS if (s := _status(state, a, on))]
     training = [
-        {"solutionArea": f"TRAINING_SERVICES:{a}", "attainedOn": d, "status": "ACTIVE", "lapsedOn": None}
+        {"solutionArea": training_badge(a), "attainedOn": d, "status": "ACTIVE", "lapsedOn": None}
         for a, d in sorted(state["training"]["designations"].items())
         if d <= on
     ]
@@ -39,12 +43,8 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
     fees_due = []
     for r in renewals:
         if r["option"] is None and not r["closed"] and on <= r["paymentDueBy"]:
-            from .engine import fees_for
-
-            for option in (
-                ["SOLUTIONS_PARTNER", "LEGACY"] if is_legacy_partner(state) else ["SOLUTIONS_PARTNER"]
-            ):
-                if option == "SOLUTIONS_PARTNER" and not r["kept"]:
+            for option in options(state):
+                if option == SOLUTIONS_PARTNER and not r["kept"]:
                     continue
                 amount = fees_for(state, option, policy.default_currency)
                 if amount is not None:
@@ -61,7 +61,7 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
     initial = state.get("benefits")
     if benefits is None and initial and initial["from"] <= on:
         benefits = initial["option"]
-    sp_benefits = benefits == "SOLUTIONS_PARTNER"
+    sp_benefits = benefits == SOLUTIONS_PARTNER
     used: dict[str, int] = {}
     caps = benefit_caps()
     specs = []
@@ -126,8 +126,6 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
 
 
 def scores_view(state: State, on: str) -> dict[str, Any]:
-    from .engine import roster_of
-
     roster = roster_of(state, on)
     areas = []
     for area in AREAS:
@@ -145,13 +143,13 @@ def eligibility_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> 
     return {
         "partnerId": state["partnerId"],
         "on": on,
-        "incentives": gates.incentives_gate(state, on, policy),
-        "coSell": gates.offer_gate(state, "SERVICES_CO_SELL", on, policy=policy),
-        "ipCoSell": gates.offer_gate(state, "IP_CO_SELL", on, policy=policy),
+        "incentives": GATES["INCENTIVES"](state, on, policy),
+        "coSell": GATES["OFFER"](state, "SERVICES_CO_SELL", on, policy=policy),
+        "ipCoSell": GATES["OFFER"](state, "IP_CO_SELL", on, policy=policy),
         "offers": [
-            gates.offer_gate(state, g, on, policy=policy)
-            for g in ("MANAGED_SERVICES", "CONSULTING_SERVICES", "APPSOURCE_APP")
+            GATES["OFFER"](state, g, on, policy=policy)
+            for g in OFFER_TYPES if g != "IP_CO_SELL"  # IP co-sell is answered on its own
         ],
-        "specializations": [gates.specialization_gate(state, s, on) for s in specs],
-        "azureExpertMsp": gates.msp_gate(state, on),
+        "specializations": [GATES["SPECIALIZATION"](state, s, on) for s in specs],
+        "azureExpertMsp": GATES["AZURE_EXPERT_MSP"](state, on),
     }

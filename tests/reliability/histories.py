@@ -32,7 +32,7 @@ from functions.designation_attainment import app as attainment
 from functions.score_ingestion import app as ingestion
 from shared.models.names import SOURCE
 from shared.models.outbound import to_entry
-from shared.rules.specializations import required_designations
+from shared.rules.features.specializations import required_designations
 from shared.runtime import MAX_RECEIVES
 from tests.fakes import LambdaContext, memory_deps
 from tests.unit.builders import qualifying_facts

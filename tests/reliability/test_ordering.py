@@ -347,7 +347,7 @@ def test_training_report_for_the_same_period_is_ordered_by_event_id():
 
 def test_offer_recorded_twice_is_ordered_by_date_and_event_id():
     """Regression of finding F7 order and duplicates: OfferRecorded for an offerId already recorded
-    replaces it whatever its publishedOn/eventId (last arrival wins; shared/rules/engine.py
+    replaces it whatever its publishedOn/eventId (last arrival wins; shared/rules/features/marketplace.py
     _offer_recorded): a late re-delivery of the older record reverts the offer (found by the duplicates
     property in a full run) (fixed in 18313a2.)"""
     h = make_history("f7", [

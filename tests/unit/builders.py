@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from shared.rules import engine
-from shared.rules.rulebook import rulebook_for
+from shared.rules.scoring.rulebook import rulebook_for
 
 _ids = itertools.count(1)
 

@@ -8,6 +8,7 @@ from functions.designation_attainment import app as attainment
 from functions.score_ingestion import app as ingestion
 from shared.rules import engine
 from tests.fakes import LambdaContext, envelope, memory_deps, sqs_event
+from tests.unit.builders import qualifying_facts
 
 
 def metrics_event(eid: str, value: object = 3, partner: str = "contoso-1") -> dict:
@@ -40,8 +41,6 @@ def test_duplicate_delivery_changes_nothing_and_publishes_nothing():
 
 def test_attainment_from_score_evaluated():
     deps, repo, pub, dead = memory_deps()
-    from tests.unit.builders import qualifying_facts
-
     state, evaluated = None, []
     for detail_type, detail in qualifying_facts("DATA_AI", "2022-11-15", "q"):  # ingestion only
         state, out = engine.record_fact(state, "contoso-1", detail_type, {**detail, "partnerId": "contoso-1"})

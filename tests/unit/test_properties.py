@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.rules import engine
-from shared.rules.rulebook import AREAS, ASSOCIATIONS, load_all
-from shared.rules.scoring import Measurement, score_area
+from shared.rules.program import AREAS
+from shared.rules.scoring.display import fmt
+from shared.rules.scoring.rulebook import ASSOCIATIONS, load_all, rulebook_for
+from shared.rules.scoring.score import Measurement, score_area
 
 BOOKS = load_all()
 METRICS = ("netCustomerAdds", "usageGrowth", "deployments")
@@ -75,12 +77,10 @@ def test_order_of_same_day_measurements_never_changes_the_result(values, rnd):
 def test_evaluation_is_deterministic(area, ms, people):
     book = BOOKS[0]
     assert score_area(book, area, ms, people) == score_area(book, area, list(ms), {k: set(v) for k, v in people.items()})
-    assert engine.fmt(Fraction(1, 3)) == "0.33" and engine.fmt(Fraction(2, 3)) == "0.67"
+    assert fmt(Fraction(1, 3)) == "0.33" and fmt(Fraction(2, 3)) == "0.67"
 
 
 def test_rulebook_in_force_on_each_date():
     assert [b.version for b in BOOKS] == ["2022-10-03", "2023-09-19", "2023-12-01"]
-    from shared.rules.rulebook import rulebook_for
-
     assert rulebook_for(date(2022, 1, 1)).version == "2022-10-03"
     assert rulebook_for(date(2023, 12, 1)).version == "2023-12-01"

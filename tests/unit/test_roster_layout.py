@@ -1,4 +1,4 @@
-"""The roster's stored layout (shared/rules/state.py): grouped by certification, each person filed
+"""The roster's stored layout (shared/rules/document.py): grouped by certification, each person filed
 under "held" or "removed" by their latest event, with the certification's latest event date.
 `roster_of` reads "held" as it is on or after that date and the histories before it; documents
 stored in the earlier flat layout ({"personId|certification": history}) are upgraded on read."""
@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 from shared.adapters.repository import decode_state, encode_state
-from shared.rules import engine
-from shared.rules.state import upgrade
+from shared.rules.document import upgrade
+from shared.rules.scoring.history import roster_of
 from tests.unit.builders import Partner, cert
 
 DAYS = ["2022-10-31", "2022-11-01", "2022-11-15", "2022-12-01", "2022-12-15", "2023-01-20", "2023-02-01", None]
@@ -55,7 +55,7 @@ def test_roster_on_each_day_follows_the_dated_events():
         "2023-02-01": {data: {"ann", "bob"}, arch: {"dee"}},
         None: {data: {"ann", "bob"}, arch: {"dee"}},
     }
-    assert {day: engine.roster_of(p.state, day) for day in DAYS} == expected
+    assert {day: roster_of(p.state, day) for day in DAYS} == expected
 
 
 def test_a_document_in_the_flat_layout_is_upgraded_on_read_to_the_same_document():
@@ -73,5 +73,5 @@ def test_an_upgraded_document_goes_on_as_the_current_one():
     for partner in (p, q):
         partner.fact("CertificationRemoved", removal)
     assert q.state == p.state
-    assert engine.roster_of(q.state, "2023-03-01") == {"azure solutions architect expert": {"dee"},
+    assert roster_of(q.state, "2023-03-01") == {"azure solutions architect expert": {"dee"},
                                                        "azure data engineer associate": {"ann"}}

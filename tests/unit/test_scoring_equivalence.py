@@ -1,4 +1,4 @@
-"""The compiled scorer (shared.rules.scoring.score_area) against the reference implementation it
+"""The compiled scorer (shared.rules.scoring.score.score_area) against the reference implementation it
 replaced, kept here verbatim as the oracle (renamed `_ref_*`): identical area, track, totals,
 qualified flags and per-metric points / max points / units, over generated measurements (every
 metric key, every association incl. GDAP and the CSP tiers, segments, negative / zero / fractional
@@ -15,8 +15,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.rules.rulebook import (
-    AREAS,
+from shared.rules.program import AREAS
+from shared.rules.scoring.rulebook import (
     ASSOCIATIONS,
     DATA_DIR,
     METRICS,
@@ -24,10 +24,10 @@ from shared.rules.rulebook import (
     Metric,
     Rulebook,
     Track,
-    _parse,
     load_all,
+    parse_rulebook,
 )
-from shared.rules.scoring import AreaScore, Measurement, score_area, score_track
+from shared.rules.scoring.score import AreaScore, Measurement, MetricScore, score_area
 
 # --- the oracle: shared/rules/scoring.py as it was before the compiled scorer -------------------
 
@@ -162,6 +162,14 @@ def _ref_score_area(
     return _ref_score_track(area, area.track(track), rulebook, ms, roster)
 
 
+def score_track(area: Area, track: Track, rulebook: Rulebook, measurements: list[Measurement], roster: _Roster
+                ) -> AreaScore:
+    """The per-track scorer the engine once exposed, as the oracle computes it (an AreaScore)."""
+    return AreaScore(area.name, track.name, rulebook, tuple(
+        MetricScore(m.metric, m.category, m.points, m.max_points, m.units)
+        for m in _ref_score_track(area, track, rulebook, measurements, roster).metrics))
+
+
 # --- generated inputs ---------------------------------------------------------------------------
 
 def _open_parts_book() -> Rulebook:
@@ -176,7 +184,7 @@ def _open_parts_book() -> Rulebook:
                     n += 1
                     if n % 2:
                         part.pop("associations", None)
-    return _parse(raw, "open-parts")
+    return parse_rulebook(raw, "open-parts")
 
 
 BOOKS = (*load_all(), _open_parts_book())

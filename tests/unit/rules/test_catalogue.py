@@ -25,7 +25,7 @@ from shared.rules.catalogue import (
     load_competencies,
     resolve,
 )
-from shared.rules.rulebook import DATA_DIR
+from shared.rules.scoring.rulebook import DATA_DIR
 
 
 def rulebook_names() -> list[str]:

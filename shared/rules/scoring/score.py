@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from .rulebook import Area, Metric, Rulebook, Track
+from .rulebook import Area, Rulebook
 
 
 class Measurement(NamedTuple):
@@ -102,83 +102,6 @@ class AreaScore:
 Roster = Mapping[str, frozenset[str] | set[str]]  # normalized certification -> person ids
 
 
-def _persons(roster: Roster, certifications: frozenset[str]) -> set[str]:
-    out: set[str] = set()
-    if len(roster) < len(certifications):
-        for cert, holders in roster.items():
-            if cert in certifications:
-                out |= holders
-    else:
-        for cert in certifications:
-            holders = roster.get(cert)
-            if holders:
-                out |= holders
-    return out
-
-
-def _units(value: Fraction, unit_size: Fraction) -> int:
-    """Whole units of `value`, never below zero (integer arithmetic: floor(value / unit_size))."""
-    if unit_size == 1:
-        n = value.numerator // value.denominator
-    else:
-        n = (value.numerator * unit_size.denominator) // (value.denominator * unit_size.numerator)
-    return n if n > 0 else 0
-
-
-def score_metric(metric: Metric, measurements: Iterable[Measurement], roster: Roster) -> MetricScore:
-    if metric.roster is not None:
-        rule = metric.roster
-        points = 0
-        gates_met = True
-        for gate in rule.gates:
-            if len(_persons(roster, gate.certifications)) >= gate.persons:
-                points += gate.points
-            else:
-                gates_met = False
-        persons = len(_persons(roster, rule.certifications)) if gates_met else 0
-        points += persons * rule.points_per_person
-        return MetricScore(metric.key, metric.category, min(points, metric.max_points), metric.max_points, persons)
-
-    return _score_parts(metric, [m for m in measurements if m.metric == metric.key])
-
-
-def _score_parts(metric: Metric, measurements: Iterable[Measurement]) -> MetricScore:
-    """A measured metric from its own measurements."""
-    mine = [m for m in measurements if m.association != "GDAP"]
-    # GDAP: FAQ "GDAP is not currently one of the attribution methods for partner capability score"
-    combined = 0
-    total_units = 0
-    for part in metric.parts:
-        accepted, segment = part.associations, part.segment
-        values = [m.value for m in mine
-                  if (accepted is None or m.association is None or m.association in accepted)
-                  and (segment is None or m.segment == segment)]
-        if not values:
-            continue
-        if len(values) == 1:
-            value = values[0]
-        else:
-            value = max(values) if part.aggregate == "MAX" else sum(values, Fraction(0))
-        units = _units(value, part.unit_size)
-        total_units += units
-        pts = units * part.points_per_unit
-        if part.max_points is not None and pts > part.max_points:
-            pts = part.max_points
-        if metric.combine == "MAX":
-            combined = max(combined, pts)
-        else:
-            combined += pts
-    return MetricScore(metric.key, metric.category, min(combined, metric.max_points), metric.max_points, total_units)
-
-
-def score_track(
-    area: Area, track: Track, rulebook: Rulebook, measurements: list[Measurement], roster: Roster
-) -> AreaScore:
-    return AreaScore(
-        area.name, track.name, rulebook, tuple(score_metric(m, measurements, roster) for m in track.metrics)
-    )
-
-
 def score_area(
     rulebook: Rulebook,
     area_name: str,
@@ -190,8 +113,8 @@ def score_area(
     (requirements.md §1 "Tracks": Modern Work scores both and takes the higher); CLASSIFIED areas
     use the track the feed classified the partner into (default: the first track listed).
 
-    Same result as `score_track` on the chosen track (tests/unit/test_scoring_equivalence.py keeps
-    the reference implementation), computed from the area's compiled `_Plan`: each measurement is
+    Same result as the reference implementation scoring each metric on its own (kept in
+    tests/unit/test_scoring_equivalence.py), computed from the area's compiled `_Plan`: each measurement is
     routed once to the parts that accept it, each distinct certification list is counted once per
     call (shared by the tracks and gates that name it), and only the winning track's MetricScores
     are built. Integers only, except a SUM or MAX over several non-integer values."""

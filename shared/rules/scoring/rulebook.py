@@ -17,15 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-AREAS = (
-    "DATA_AI",
-    "DIGITAL_APP_INNOVATION",
-    "INFRASTRUCTURE",
-    "BUSINESS_APPLICATIONS",
-    "MODERN_WORK",
-    "SECURITY",
-)
-AZURE_AREAS = ("DATA_AI", "DIGITAL_APP_INNOVATION", "INFRASTRUCTURE")
+from ..program import AREAS, PROGRAM_LAUNCH
+
 METRICS = (
     "netCustomerAdds",
     "intermediateCertifications",
@@ -37,8 +30,7 @@ ROSTER_METRICS = ("intermediateCertifications", "advancedCertifications")
 CATEGORIES = ("PERFORMANCE", "SKILLING", "CUSTOMER_SUCCESS")
 ASSOCIATIONS = ("CSP_T1", "CSP_T2", "DPOR", "PAL", "CPOR", "GDAP")
 TRACKS = ("ENTERPRISE", "SMB")
-PROGRAM_LAUNCH = date(2022, 10, 3)
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parents[1] / "data"
 _NUMBER = re.compile(r"^\d+(\.\d+)?(/\d+)?$")
 _PREFIX = "microsoft certified:"
 
@@ -119,7 +111,7 @@ class Rulebook:
         self.sources = sources
         self.notes = notes
         # Derived, not part of the file: what scoring compiles from `areas` on first use (one flat
-        # plan per area: shared.rules.scoring._Plan).
+        # plan per area: shared.rules.scoring.score).
         self.compiled: dict[str, Any] = {}
 
     def __repr__(self) -> str:
@@ -184,7 +176,8 @@ class _Reader:
         return values
 
 
-def _parse(raw: Any, origin: str) -> Rulebook:
+def parse_rulebook(raw: Any, origin: str) -> Rulebook:
+    """A rulebook from its parsed JSON; `origin` names it in errors."""
     r = _Reader(origin)
     try:
         effective = date.fromisoformat(r.get(raw, "effectiveFrom", "$", str))
@@ -346,7 +339,7 @@ def load_rulebook(path: str | Path) -> Rulebook:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise RulebookError(f"{path.name}: not valid JSON: {exc}") from exc
-    book = _parse(raw, path.name)
+    book = parse_rulebook(raw, path.name)
     if path.stem != f"rulebook-{book.effective_from.isoformat()}":
         raise RulebookError(f"{path.name}: file name must be rulebook-{book.effective_from.isoformat()}.json")
     return book

@@ -11,9 +11,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from .engine import fmt
+from .display import fmt
 from .rulebook import Metric, Rulebook
-from .scoring import AreaScore
+from .score import AreaScore
 
 
 def _unit_rate(metric: Metric) -> tuple[int, Fraction]:

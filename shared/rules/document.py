@@ -1,4 +1,5 @@
-"""The partner document: every recorded fact and decision of one PGA, as plain JSON-able data.
+"""The partner document: every recorded fact and decision of one PGA, as plain JSON-able data,
+with its readers and the upgrade of documents stored in an earlier layout.
 
 Dates are ISO strings (they sort as dates). The document is the unit of storage (one DynamoDB
 item) and the only input of the rules besides an explicit date.
@@ -21,8 +22,8 @@ item) and the only input of the rules besides an explicit date.
     renewals         {occurrence: {openedOn, paymentDueBy, kept, lapsed, renewed, option, fee, closed}}
     specializations  {name: {anniversaryDate, status, lostOn, checked: [occurrences], warned: [...]}}
     msp              {anniversaryDate, status, lossEffectiveOn, checked: [occurrences]} | None
-    training         {"periods": {periodEnd: {...}}, "designations": {area: attainedOn}}
-    offers           {offerId: {offerType, publishedOn, coSellReady}}
+    training         {"periods": {periodEnd: {..., eventId}}, "designations": {area: attainedOn}}
+    offers           {offerId: {offerType, publishedOn, coSellReady, eventId}}
     locations        [locationId, ...]
     riskChecked      [occurrence, ...]  anniversaries whose renewal-risk forecast was made
     decisions        [{on, rule, outcome, ...}]  the audit trail
@@ -30,9 +31,21 @@ item) and the only input of the rules besides an explicit date.
 
 from __future__ import annotations
 
+import marshal
 from typing import Any
 
 State = dict[str, Any]
+
+# The rows of the document's histories are JSON arrays; these name their fields.
+ON = 0  # every history row starts with its date
+# measurements and tracks: [measuredOn, value | track, eventId]
+VALUE, REPORT_ID = 1, 2
+# roster: [on, eventId, held, certificationAsWritten]
+HELD = 2
+# scoreHistory: [evaluatedOn, qualified, total, rulebookVersion, digest]
+QUALIFIED, TOTAL, RULEBOOK_VERSION = 1, 2, 3
+# periods of designations and badges: [from, to | None] (to is exclusive)
+START, END = 0, 1
 
 
 def new_state(partner_id: str) -> State:
@@ -57,9 +70,17 @@ def new_state(partner_id: str) -> State:
     }
 
 
+def copy_of(state: State) -> State:
+    """A deep copy of the JSON-shaped document (marshal copies plain data exactly, ~2x deepcopy)."""
+    return marshal.loads(marshal.dumps(state))  # noqa: S302 - our own bytes, never external input
+
+
 def upgrade(state: State) -> State:
-    """A stored document in the current layout (in place): documents written before the roster was
-    grouped by certification hold it as {"personId|certification": history}."""
+    """A stored document in the current layout (in place). Every earlier layout is read here:
+    - the roster before it was grouped by certification: {"personId|certification": history};
+    - a track before tracks had a history: {area: [measuredOn, track, eventId]};
+    - offers and Training Services periods before their eventId was kept (read as "", the least);
+    - no "riskChecked" before renewal-risk forecasts were recorded."""
     roster = state.get("roster")
     if roster and isinstance(next(iter(roster.values())), list):
         grouped: dict[str, Any] = {}
@@ -67,6 +88,17 @@ def upgrade(state: State) -> State:
             person, cert = key.split("|", 1)
             file_roster_history(grouped, cert, person, history)
         state["roster"] = grouped
+    tracks = state.get("tracks")
+    if tracks:
+        for area, history in tracks.items():
+            if history and not isinstance(history[0], list):
+                tracks[area] = [history]
+    for offer in state.get("offers", {}).values():
+        offer.setdefault("eventId", "")
+    for period in state.get("training", {}).get("periods", {}).values():
+        period.setdefault("eventId", "")
+    if "renewals" in state:  # a partner document (the only kind with renewals)
+        state.setdefault("riskChecked", [])
     return state
 
 
@@ -74,12 +106,13 @@ def file_roster_history(roster: dict[str, Any], cert: str, person: str, history:
     """Put a person's (non-empty, sorted) history of one certification where it belongs."""
     entry = roster.get(cert)
     if entry is None:
-        entry = roster[cert] = {"held": {}, "removed": {}, "lastEventOn": history[-1][0]}
-    elif history[-1][0] > entry["lastEventOn"]:
-        entry["lastEventOn"] = history[-1][0]
+        entry = roster[cert] = {"held": {}, "removed": {}, "lastEventOn": history[-1][ON]}
+    elif history[-1][ON] > entry["lastEventOn"]:
+        entry["lastEventOn"] = history[-1][ON]
     held, removed = entry["held"], entry["removed"]
-    (held if history[-1][2] else removed)[person] = history
-    (removed if history[-1][2] else held).pop(person, None)
+    latest_held = history[-1][HELD]
+    (held if latest_held else removed)[person] = history
+    (removed if latest_held else held).pop(person, None)
 
 
 def held_on(periods: list[list[str | None]], on: str) -> bool:
@@ -98,7 +131,7 @@ def designations_held(state: State, on: str) -> list[str]:
 
 def active_designations(state: State) -> list[str]:
     """Designations whose latest period is still open."""
-    return sorted(a for a, d in state["designations"].items() if d["periods"] and d["periods"][-1][1] is None)
+    return sorted(a for a, d in state["designations"].items() if d["periods"] and d["periods"][-1][END] is None)
 
 
 def is_legacy_partner(state: State) -> bool:
@@ -113,3 +146,10 @@ def legacy_level(state: State) -> str | None:
         return None
     levels = {c["level"] for c in legacy["competencies"].values()}
     return "GOLD" if "GOLD" in levels else "SILVER"
+
+
+def legacy_competency_on(state: State | None, on: str) -> bool:
+    """A competency valid on `on` (before the program) — for pre-launch questions."""
+    if not state or not state.get("legacy"):
+        return False
+    return any(c["heldOn"] <= on < c["anniversaryDate"] for c in state["legacy"]["competencies"].values())

@@ -1,0 +1,67 @@
+"""Legacy partners: a competency held on 2022-09-30 makes a legacy partner, who keeps its benefits
+and its anniversary (SPEC §2.1; FAQ: a legacy partner keeps its existing membership anniversary)."""
+
+from __future__ import annotations
+
+from ..change import Change
+from ..errors import RuleRejected
+from ..feature import Detail, Explanation, Feature
+from ..policy import Policy
+from ..program import LEGACY_LAST_DAY
+
+
+def _legacy_recorded(ch: Change, d: Detail, policy: Policy) -> None:
+    held_on, anniversary = d["heldOn"], d["anniversaryDate"]
+    if held_on > LEGACY_LAST_DAY:
+        raise RuleRejected(
+            "detail.heldOn",
+            "LEGACY_RENEWAL_CLOSED",
+            "legacy competencies could be renewed until 2022-09-30 and are not valid after it",
+        )
+    if anniversary <= LEGACY_LAST_DAY:
+        raise RuleRejected(
+            "detail.anniversaryDate",
+            "NOT_HELD_ON_2022_09_30",
+            "the competency must still be held on 2022-09-30 (anniversary after that day)",
+        )
+    legacy = ch.state["legacy"] or {"competencies": {}, "anniversaryDate": anniversary}
+    existing = legacy["competencies"].get(d["competency"])
+    if existing is not None:
+        if existing == {"level": d["level"], "heldOn": held_on, "anniversaryDate": anniversary}:
+            return
+        if held_on < existing["anniversaryDate"] and held_on > existing["heldOn"]:
+            raise RuleRejected(
+                "detail.heldOn",
+                "RENEWAL_BEFORE_ANNIVERSARY",
+                f"a legacy competency cannot be renewed before its anniversary {existing['anniversaryDate']}",
+            )
+    legacy["competencies"][d["competency"]] = {
+        "level": d["level"],
+        "heldOn": held_on,
+        "anniversaryDate": anniversary,
+    }
+    legacy["anniversaryDate"] = min(c["anniversaryDate"] for c in legacy["competencies"].values())
+    ch.state["legacy"] = legacy
+    # FAQ: a legacy partner keeps its existing membership anniversary.
+    ch.state["anniversary"] = legacy["anniversaryDate"]
+    ch.decide(
+        held_on,
+        "LEGACY_PARTNER",
+        "RECORDED",
+        competency=d["competency"],
+        level=d["level"],
+        anniversaryDate=anniversary,
+    )
+
+
+FEATURE = Feature(
+    "legacy",
+    facts={"LegacyCompetencyRecorded": _legacy_recorded},
+    explanations={
+        "LEGACY_PARTNER": Explanation(
+            "FAQ: a competency held on 2022-09-30 keeps legacy benefits and its anniversary",
+            {"*": "{on}: legacy {level} competency {competency} recorded (its anniversary {anniversaryDate}; "
+                  "the membership keeps the earliest)."},
+        ),
+    },
+)

@@ -1,0 +1,169 @@
+"""Renewal: the anniversary check over the qualification window, the renewal it opens with its
+fees, the lapse of a designation whose fee is not paid in the payment window, and the renewal-risk
+forecast before it (FAQ: "On your anniversary date, not beforehand, we'll check if you still meet
+the requirements")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from ..change import Change
+from ..document import State, active_designations, designation_held
+from ..feature import Explanation, Feature, Work
+from ..policy import DEFAULT_POLICY, Policy
+from ..program import LEGACY
+from ..scoring.display import fmt
+from ..scoring.guidance import plan
+from ..scoring.history import best_total, evaluate, qualified_in_window, window_history
+from ..scoring.rulebook import rulebook_for
+from .membership import fees_for, member_on, next_occurrence, options, plus
+
+ANNIVERSARY, RENEWAL_RISK, PAYMENT_LAPSE = "ANNIVERSARY", "RENEWAL_RISK", "PAYMENT_LAPSE"
+
+
+def _due(state: State, policy: Policy) -> Iterator[tuple[str, str, str]]:
+    occ = next_occurrence(state, policy)
+    if occ is not None and member_on(state, occ):
+        yield occ, ANNIVERSARY, occ
+        if active_designations(state) and occ not in state["riskChecked"]:
+            yield plus(occ, -policy.renewal_risk_horizon_days), RENEWAL_RISK, occ
+    for key, renewal in state["renewals"].items():
+        if not renewal["closed"]:
+            yield plus(renewal["paymentDueBy"], 1), PAYMENT_LAPSE, key
+
+
+def _anniversary_check(ch: Change, occ: str, key: str, day: str, policy: Policy) -> None:
+    """FAQ: "On your anniversary date, not beforehand, we'll check if you still meet the
+    requirements. If you do, you'll retain the Solutions Partner designation ... after paying"."""
+    state = ch.state
+    book = rulebook_for(date.fromisoformat(occ))
+    start = plus(occ, -book.qualification_window_days)
+    kept, lapsed = [], []
+    for area in [a for a in active_designations(state) if designation_held(state, a, occ)]:
+        if qualified_in_window(state["scoreHistory"].get(area, []), start, occ):
+            kept.append(area)
+        else:
+            lapsed.append(area)
+    for area in lapsed:
+        ch.lapse(area, occ, occ, "NOT_QUALIFIED", "ANNIVERSARY_RENEWAL", window=[start, occ],
+                 rulebookVersion=book.version, history=window_history(state, area, start, occ))
+    member = bool(kept) or member_on(state, occ)
+    due_by = plus(occ, policy.payment_window_days)
+    state["renewals"][occ] = {
+        "openedOn": occ,
+        "paymentDueBy": due_by,
+        "kept": kept,
+        "lapsed": lapsed,
+        "renewed": [],
+        "option": None,
+        "fee": None,
+        "closed": not member,
+    }
+    for area in kept:
+        ch.decide(
+            occ,
+            "ANNIVERSARY_RENEWAL",
+            "QUALIFIED",
+            solutionArea=area,
+            window=[start, occ],
+            rulebookVersion=book.version,
+            history=window_history(state, area, start, occ),
+        )
+    if not member:
+        return
+    offered = options(state) if kept else [LEGACY]
+    fees = []
+    for option in offered:
+        amount = fees_for(state, option, policy.default_currency)
+        if amount is not None:
+            fees.append({"option": option, "amount": str(amount), "currency": policy.default_currency})
+    ch.emit(
+        "RenewalOpened",
+        occ,
+        (occ,),
+        anniversaryDate=occ,
+        designations=kept,
+        lapsing=lapsed,
+        paymentDueBy=due_by,
+        options=offered,
+        fees=fees,
+    )
+
+
+def forecast(state: State, day: str, policy: Policy = DEFAULT_POLICY) -> list[dict[str, Any]]:
+    """Designations that would lapse if the next anniversary were `day`, each with the smallest
+    change that avoids it (guidance). Empty when no anniversary is due."""
+    occ = next_occurrence(state, policy)
+    if occ is None or day >= occ or not member_on(state, occ):
+        return []
+    book = rulebook_for(date.fromisoformat(day))
+    start = plus(day, -book.qualification_window_days)
+    out = []
+    for area in active_designations(state):
+        if qualified_in_window(state["scoreHistory"].get(area, []), start, day):
+            continue
+        score = evaluate(state, area, day)
+        needs = plan(score)["needs"]
+        out.append({"solutionArea": area, "anniversaryDate": occ,
+                    "daysUntil": (date.fromisoformat(occ) - date.fromisoformat(day)).days,
+                    "total": fmt(score.points()),
+                    "shortfall": [{"metric": n["metric"], "unitsNeeded": n["unitsNeeded"], "pointsNeeded": n["pointsGained"]}
+                                  for n in needs]})
+    return out
+
+
+def _renewal_risk(ch: Change, when: str, occ: str, day: str, policy: Policy) -> None:
+    """Forecast (issue "Beyond Partner Center"): published once per anniversary, on the first run
+    inside the horizon."""
+    ch.state["riskChecked"].append(occ)
+    for risk in forecast(ch.state, day, policy):
+        ch.decide(day, "RENEWAL_FORECAST", "AT_RISK", solutionArea=risk["solutionArea"], anniversaryDate=occ,
+                  total=risk["total"])
+        ch.emit("RenewalAtRisk", day, (risk["solutionArea"], occ), anniversaryDate=occ, solutionArea=risk["solutionArea"],
+                daysUntil=risk["daysUntil"], shortfall=risk["shortfall"])
+
+
+def _payment_lapse(ch: Change, lapse_on: str, occ: str, day: str, policy: Policy) -> None:
+    renewal = ch.state["renewals"][occ]
+    lapse_on = plus(renewal["paymentDueBy"], 1)
+    for area in renewal["kept"]:
+        if area in renewal["renewed"] or not designation_held(ch.state, area, renewal["paymentDueBy"]):
+            continue
+        ch.lapse(area, lapse_on, occ, "PAYMENT_WINDOW_EXPIRED", "PAYMENT_WINDOW", paymentDueBy=renewal["paymentDueBy"])
+    renewal["closed"] = True
+
+
+def _renewal_sentence(d: dict[str, Any], state: State) -> str:
+    on, area, outcome = d["on"], d.get("solutionArea"), d["outcome"]
+    start, end = d["window"]
+    best = best_total(d.get("history", []))
+    verdict = "met the requirements" if outcome == "QUALIFIED" else "did not meet the requirements on any day"
+    return (f"{on}: {area} {verdict} of the window {start} … {end} (rulebook {d['rulebookVersion']}, best "
+            f"score {best}); {'kept once the fee is paid' if outcome == 'QUALIFIED' else 'lapsed'}.")
+
+
+FEATURE = Feature(
+    "renewal",
+    work=(
+        Work(RENEWAL_RISK, -1, _renewal_risk),
+        Work(PAYMENT_LAPSE, 0, _payment_lapse, ends_designations=True),
+        Work(ANNIVERSARY, 1, _anniversary_check, ends_designations=True),
+    ),
+    due=_due,
+    explanations={
+        "ANNIVERSARY_RENEWAL": Explanation(
+            "FAQ: on the anniversary, not before, the requirements are checked over the qualification window",
+            _renewal_sentence,
+        ),
+        "PAYMENT_WINDOW": Explanation(
+            "policy: a qualified designation whose fee is not paid within the payment window lapses",
+            {"*": "{on}: {solutionArea} lapsed: no benefits option was paid by {paymentDueBy}."},
+        ),
+        "RENEWAL_FORECAST": Explanation(
+            "forecast: would lapse if the anniversary were today",
+            {"*": "{on}: {solutionArea} at risk for the {anniversaryDate} anniversary (now {total} points)."},
+        ),
+    },
+)

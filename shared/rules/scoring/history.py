@@ -1,0 +1,175 @@
+"""Scores read from the partner document as of a day, and its score history.
+
+The score history is derived from the stored facts alone (any arrival order gives the same one);
+each fact announces the score of its own day.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from ..change import Change
+from ..document import HELD, ON, QUALIFIED, TOTAL, VALUE, State
+from .display import fmt
+from .rulebook import rulebook_for
+from .score import AreaScore, Measurement, score_area
+
+_MEMO_BOUND = 65536  # entries per memo below (feeds repeat the same keys and small numbers)
+_MEASUREMENTS: dict[tuple[str, str], Measurement] = {}  # (metric key, stored value) -> Measurement
+
+
+def measurements_of(state: State, area: str, on: str | None = None) -> list[Measurement]:
+    """The measurement in force on `on` (latest dated on or before it) for each metric key.
+    Measurements are shared between calls (memoised per key and stored value): read-only."""
+    out = []
+    memo = _MEASUREMENTS.get
+    for key, history in state["measurements"].get(area, {}).items():
+        current = history[-1]
+        if on is not None and current[ON] > on:
+            for current in reversed(history):  # the last entry dated on or before `on`
+                if current[ON] <= on:
+                    break
+            else:
+                continue
+        raw = current[VALUE]
+        m = memo((key, raw))
+        if m is None:
+            metric, assoc, segment = key.split("|")
+            value = Fraction(raw)
+            # a whole number as an int: the scoring reads .numerator/.denominator, C attributes on an
+            # int but Python properties on a Fraction (the same exact value either way)
+            m = Measurement(metric, value.numerator if value.denominator == 1 else value, assoc or None,
+                            segment or None)
+            if len(_MEASUREMENTS) < _MEMO_BOUND:
+                _MEASUREMENTS[(key, raw)] = m
+        out.append(m)
+    return out
+
+
+def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
+    """Who holds which certification on `on` (now, when None): the latest event on or before it.
+    On or after a certification's latest event its holders are the people filed under "held"
+    (shared.rules.document); before it, each person's history decides."""
+    roster: dict[str, set[str]] = {}
+    for cert, entry in state["roster"].items():
+        if on is None or entry["lastEventOn"] <= on:
+            if entry["held"]:
+                roster[cert] = set(entry["held"])
+            continue
+        holders = {person for people in (entry["held"], entry["removed"]) for person, history in people.items()
+                   if (history[-1][HELD] if history[-1][ON] <= on else _held_before(history, on))}
+        if holders:
+            roster[cert] = holders
+    return roster
+
+
+def _held_before(history: list[list[Any]], on: str) -> bool:
+    """Whether the last event of a person's certification dated on or before `on` is an earn."""
+    for event in reversed(history):
+        if event[ON] <= on:
+            return event[HELD]
+    return False
+
+
+def track_of(state: State, area: str, on: str | None = None) -> str | None:
+    """The track the feed classified the partner into on `on` (latest report on or before it)."""
+    for entry in reversed(state["tracks"].get(area) or []):
+        if on is None or entry[ON] <= on:
+            return entry[VALUE]
+    return None
+
+
+def evaluate(state: State, area: str, on: str, roster: dict[str, set[str]] | None = None) -> AreaScore:
+    book = rulebook_for(date.fromisoformat(on))
+    return score_area(
+        book,
+        area,
+        measurements_of(state, area, on),
+        roster_of(state, on) if roster is None else roster,
+        track_of(state, area, on),
+    )
+
+
+def score_detail(score: AreaScore) -> dict[str, Any]:
+    book = score.rulebook
+    return {
+        "solutionArea": score.area,
+        "track": score.track,
+        "rulebookVersion": book.version,
+        "total": fmt(score.points()),
+        "qualified": score.qualified,
+        "metrics": [
+            {
+                "metric": m.metric,
+                "category": m.category,
+                "points": fmt(book.to_fraction(m.points)),
+                "maxPoints": fmt(book.to_fraction(m.max_points)),
+                "units": m.units,
+            }
+            for m in score.metrics
+        ],
+    }
+
+
+def rescore(ch: Change, area: str, on: str, cause: str) -> None:
+    """Re-derive the area's score history from the stored facts after a new fact dated `on`: the
+    entry of `on` and every later entry (a late fact changes what followed it, never the past
+    before it). The history is a function of the facts alone, so any arrival order gives the same
+    history. Each fact announces the score of its own day; a later day is announced again only when
+    its score changed. Ids are (area, cause, day): one fact is processed once, so one id never
+    announces two contents."""
+    history = ch.state["scoreHistory"].setdefault(area, [])
+    days = {h[ON]: i for i, h in enumerate(history)}
+    for day in [on] + [h[ON] for h in history if h[ON] > on]:
+        roster = ch.rosters.get(day)
+        if roster is None:
+            roster = ch.rosters[day] = roster_of(ch.state, day)
+        score = evaluate(ch.state, area, day, roster)
+        detail = score_detail(score)
+        digest = f"{zlib.crc32(json.dumps(detail, sort_keys=True).encode()):08x}"  # what was announced
+        entry = [day, score.qualified, detail["total"], score.rulebook.version, digest]
+        i = days.get(day)
+        if i is not None and history[i] == entry and day != on:
+            continue
+        if i is None:
+            history.append(entry)
+            history.sort(key=lambda h: h[ON])
+            days = {h[ON]: k for k, h in enumerate(history)}
+        else:
+            history[i] = entry
+        ch.emit("ScoreEvaluated", day, (area, cause, day), evaluatedOn=day, cause=cause, **detail)
+
+
+def qualified_in_window(history: list[list[Any]], start: str, end: str) -> bool:
+    """Requirements met on at least one day of [start, end] (requirements.md §1 "any one day")."""
+    in_effect = False
+    for day, qualified, *_ in history:
+        if day <= start:
+            in_effect = qualified
+        elif day <= end:
+            if qualified:
+                return True
+        else:
+            break
+    return in_effect
+
+
+def window_history(state: State, area: str, start: str, end: str) -> list[list[Any]]:
+    """The score-history rows that decided a window: the one in effect on `start` and those after."""
+    hist = state["scoreHistory"].get(area, [])
+    before = [h for h in hist if h[ON] <= start][-1:]
+    return before + [h for h in hist if start < h[ON] <= end]
+
+
+def best_total(history: list[list[Any]]) -> str:
+    """The highest total among score-history rows (display text), "0.00" when there are none."""
+    return max((h[TOTAL] for h in history), default="0.00", key=float)
+
+
+def last_qualified_row(state: State, area: str, on: str) -> list[Any]:
+    """The latest qualified score-history row of an area on or before `on` (there is one)."""
+    return max((h for h in state["scoreHistory"][area] if h[ON] <= on and h[QUALIFIED]), key=lambda h: h[ON])

@@ -1,0 +1,177 @@
+"""SPEC §2.4 anniversary, fees, benefits (shared/rules/features/: membership, renewal, benefits,
+legacy), each test citing its FAQ passage or policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.rules.errors import RuleRejected
+from shared.rules.views import partner_view
+from tests.unit.builders import Partner
+from tests.unit.rules.helpers import legacy_partner
+
+# --- §2.4 anniversary, fees, benefits -----------------------------------------------------------
+
+
+def test_faq_modern_work_nov_business_applications_jan_security_feb_share_the_november_anniversary():
+    # FAQ "If I attain an additional designation mid-year ...?": "Modern Work ... November 2022, and
+    # then Business Applications ... January 2023 and Security in February 2023, all three
+    # designations will have the same anniversary date of November 2023."
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.qualify("BUSINESS_APPLICATIONS", "2023-01-12")
+    p.qualify("SECURITY", "2023-02-14")
+    attained = p.of("DesignationAttained")
+    assert [a["solutionArea"] for a in attained] == ["MODERN_WORK", "BUSINESS_APPLICATIONS", "SECURITY"]
+    assert {a["anniversaryDate"] for a in attained} == {"2023-11-08"}
+    [opened] = p.tick("2023-11-08")[-1:]
+    assert opened[0] == "RenewalOpened"
+    assert sorted(opened[1]["designations"]) == ["BUSINESS_APPLICATIONS", "MODERN_WORK", "SECURITY"]
+
+
+def test_the_partner_view_names_dated_work_no_daily_run_has_done_yet():
+    # FAQ "On your anniversary date, not beforehand, we'll check if you still meet the requirements":
+    # a view dated after an anniversary the daily run has not processed must not present the
+    # designation as checked; it lists the work still to do.
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.tick("2023-09-01")
+    assert partner_view(p.state, "2023-09-01")["pendingWork"] == []
+    later = partner_view(p.state, "2023-12-20")["pendingWork"]
+    assert [(w["kind"], w["dueOn"]) for w in later] == [("RENEWAL_RISK", "2023-09-09"), ("ANNIVERSARY", "2023-11-08")]
+    p.tick("2023-12-20")
+    assert partner_view(p.state, "2023-12-20")["pendingWork"] == []
+
+
+def test_one_fee_of_4730_however_many_designations():
+    # FAQ "Do we need to pay a separate fee for each of the six ...?": "regardless of how many
+    # designations, will be $4,730 USD".
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.qualify("SECURITY", "2023-02-14")
+    p.tick("2023-11-08")
+    [opened] = p.of("RenewalOpened")
+    assert opened["fees"] == [{"option": "SOLUTIONS_PARTNER", "amount": "4730", "currency": "USD"}]
+    assert opened["options"] == ["SOLUTIONS_PARTNER"]  # never the legacy option without legacy benefits
+
+
+def test_renewal_with_election_then_lapse_without_payment():
+    # FAQ: "If you do, you'll retain the Solutions Partner designation ... after paying the annual
+    # fee"; SPEC §2.4: a qualified designation whose fee is not paid in 30 days lapses.
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.qualify("MODERN_WORK", "2023-10-10")
+    p.tick("2023-11-08")
+    assert p.of("DesignationLapsed") == []
+    p.elect("2023-11-08", "SOLUTIONS_PARTNER", on="2023-11-20")
+    [renewed] = p.of("DesignationRenewed")
+    assert renewed["nextAnniversaryDate"] == "2024-11-08" and renewed["option"] == "SOLUTIONS_PARTNER"
+    assert p.elect("2023-11-08", "SOLUTIONS_PARTNER", on="2023-11-21") == []  # the same election again
+    with pytest.raises(RuleRejected) as e:
+        p.elect("2023-11-08", "LEGACY", on="2023-11-21")
+    assert e.value.field == "detail.option"
+
+    q = Partner()
+    q.qualify("MODERN_WORK", "2022-11-08")
+    q.qualify("MODERN_WORK", "2023-10-10")
+    q.tick("2023-12-08")  # payment due by 2023-12-08 inclusive
+    assert q.of("DesignationLapsed") == []
+    q.tick("2023-12-09")
+    [lapse] = q.of("DesignationLapsed")
+    assert lapse["reason"] == "PAYMENT_WINDOW_EXPIRED" and lapse["lapsedOn"] == "2023-12-09"
+
+
+def test_fee_below_the_market_fee_or_unknown_currency_is_rejected():
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.qualify("MODERN_WORK", "2023-10-10")
+    p.tick("2023-11-08")
+    with pytest.raises(RuleRejected) as e:
+        p.elect("2023-11-08", "SOLUTIONS_PARTNER", on="2023-11-10", amount="100")
+    assert e.value.field == "detail.fee.amount"
+    with pytest.raises(RuleRejected) as e:
+        p.elect("2023-11-08", "SOLUTIONS_PARTNER", on="2023-11-10", currency="XXX")
+    assert e.value.field == "detail.fee.currency"
+
+
+def test_legacy_partner_keeps_its_anniversary_and_pays_nothing_until_then():
+    # FAQ: "If, after October 3, 2022, you attain 70 points ... you will immediately receive the new
+    # customer-facing badge and no additional fee is paid. On your next anniversary date, you will
+    # be able to choose whether to retain your legacy competency benefits or move to ..."
+    p = legacy_partner("2023-03-15")
+    p.qualify("SECURITY", "2022-11-01")
+    [att] = p.of("DesignationAttained")
+    assert att["anniversaryDate"] == "2023-03-15"
+    p.qualify("SECURITY", "2023-03-01")
+    p.tick("2023-03-15")
+    [opened] = p.of("RenewalOpened")
+    assert opened["options"] == ["SOLUTIONS_PARTNER", "LEGACY"]
+    p.elect("2023-03-15", "LEGACY", on="2023-03-20")  # Option 2 keeps the designation too
+    assert [r["option"] for r in p.of("DesignationRenewed")] == ["LEGACY"]
+
+
+def test_legacy_partner_not_qualified_may_still_buy_legacy_benefits():
+    # FAQ: "Does not qualify for designation at the time of anniversary: Retain your legacy silver or
+    # gold competency benefits and pay an annual fee."
+    p = legacy_partner("2022-11-11", level="SILVER")
+    p.tick("2022-11-11")
+    [opened] = p.of("RenewalOpened")
+    assert opened["designations"] == [] and opened["options"] == ["LEGACY"]
+    assert opened["fees"] == [{"option": "LEGACY", "amount": "1670", "currency": "USD"}]
+    p.elect("2022-11-11", "LEGACY", on="2022-11-12", amount="1670")
+    with pytest.raises(RuleRejected):
+        Partner().elect("2022-11-11", "LEGACY", on="2022-11-12")
+
+
+def test_legacy_competency_cannot_be_renewed_after_2022_09_30_nor_before_its_anniversary():
+    # FAQ: "September 30, 2022 is the last day to renew legacy competencies"; "No, you can't renew
+    # your legacy competency before your anniversary date."
+    p = Partner()
+    with pytest.raises(RuleRejected) as e:
+        p.fact("LegacyCompetencyRecorded", {"competency": "Security", "level": "GOLD", "heldOn": "2022-10-01",
+                                            "anniversaryDate": "2023-10-01"})
+    assert e.value.field == "detail.heldOn"
+    p = legacy_partner("2022-11-11")
+    with pytest.raises(RuleRejected) as e:
+        p.fact("LegacyCompetencyRecorded", {"competency": "Security", "level": "GOLD", "heldOn": "2022-09-01",
+                                            "anniversaryDate": "2023-09-01"})
+    assert e.value.reason == "RENEWAL_BEFORE_ANNIVERSARY"
+    with pytest.raises(RuleRejected) as e:
+        p.elect("2022-11-11", "LEGACY", on="2022-10-15")
+    assert e.value.reason == "RENEWAL_BEFORE_ANNIVERSARY"
+
+
+def test_new_partner_may_pay_at_once_but_never_gets_the_legacy_option():
+    # FAQ: "once you attain the Solutions Partner designation, since you do not have legacy
+    # benefits, you immediately have the opportunity to pay the fee ... you would not have the
+    # opportunity to select your prior legacy competency benefits".
+    p = Partner()
+    p.qualify("DATA_AI", "2022-11-15")
+    assert p.elect("2022-11-15", "SOLUTIONS_PARTNER", on="2022-11-16") == []
+    assert p.state["benefits"]["option"] == "SOLUTIONS_PARTNER"
+    with pytest.raises(RuleRejected) as e:
+        p.elect("2022-11-15", "LEGACY", on="2022-11-16")
+    assert e.value.field == "detail.option"
+
+
+def test_29_february_anniversary_falls_on_28_february():
+    # SPEC §2.4 (policy parameter leap_day_anniversary, default FEB_28).
+    p = Partner()
+    p.qualify("DATA_AI", "2024-02-29")
+    [att] = p.of("DesignationAttained")
+    assert att["anniversaryDate"] == "2025-02-28"
+
+
+def test_renewal_risk_forecast_inside_the_horizon_names_the_smallest_change():
+    # Issue "Beyond Partner Center" §4: designations that would lapse if the anniversary were today.
+    p = Partner()
+    p.qualify("DATA_AI", "2022-11-15")
+    p.drop("DATA_AI", "2023-01-10")
+    p.tick("2023-09-15")
+    assert p.of("RenewalAtRisk") == []
+    p.tick("2023-09-16")  # 60 days before 2023-11-15
+    [risk] = p.of("RenewalAtRisk")
+    assert risk["solutionArea"] == "DATA_AI" and risk["daysUntil"] == 60
+    assert {s["metric"] for s in risk["shortfall"]} == {"netCustomerAdds", "usageGrowth", "deployments"}
+    p.tick("2023-09-30")
+    assert len(p.of("RenewalAtRisk")) == 1  # once per anniversary

@@ -1,0 +1,41 @@
+"""SPEC §2.5 specializations (shared/rules/features/specializations.py)."""
+
+from __future__ import annotations
+
+from shared.rules.features.specializations import specialization_gate
+from tests.unit.builders import Partner, metrics
+from tests.unit.rules.helpers import legacy_partner
+
+# --- §2.5 specializations, §2.6 Azure Expert MSP, §2.7 Training Services ---------------------------
+
+
+def test_faq_partner_a_loses_threat_protection_on_2023_02_03_without_security():
+    # FAQ "Example scenario, Partner A": Gold Security (anniversary 2022-11-11), Threat Protection
+    # (anniversary 2023-02-03), 60 points toward Security: "they will lose their specialization on
+    # the specialization's anniversary date".
+    p = legacy_partner("2022-11-11")
+    p.fact("SpecializationRecorded", {"specialization": "Threat Protection", "anniversaryDate": "2023-02-03"})
+    sixty = metrics("SECURITY", "2022-10-03", {"netCustomerAdds": 10})
+    sixty["measurements"] += [{"metric": "deployments", "value": "6", "association": "PAL", "segment": "AZURE"},
+                              {"metric": "usageGrowth", "value": "25000", "association": "PAL", "segment": "AZURE"}]
+    p.fact("MetricsReported", sixty)
+    assert p.state["scoreHistory"]["SECURITY"][-1][2] == "60.00"  # 60 points, no skilling
+    p.tick("2023-01-04")
+    [warn] = p.of("SpecializationAtRisk")
+    assert warn["warnedOn"] == "2023-01-04" and warn["requiredDesignations"] == ["SECURITY"]
+    p.tick("2023-02-02")
+    assert p.of("SpecializationLost") == []
+    p.tick("2023-02-03")
+    [lost] = p.of("SpecializationLost")
+    assert lost["lostOn"] == "2023-02-03"
+    assert not specialization_gate(p.state, "Threat Protection", "2023-02-03")["allowed"]
+
+
+def test_specialization_kept_with_any_one_mapped_designation():
+    # FAQ: "For specializations aligned to more than one Solutions Partner designation, partners
+    # need only attain one of the required Solutions Partner designations."
+    p = Partner()
+    p.fact("SpecializationRecorded", {"specialization": "Kubernetes on Microsoft Azure", "anniversaryDate": "2023-05-01"})
+    p.qualify("DIGITAL_APP_INNOVATION", "2022-11-01")
+    p.tick("2023-05-01")
+    assert p.of("SpecializationLost") == [] and p.of("SpecializationAtRisk") == []
