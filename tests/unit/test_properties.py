@@ -81,6 +81,6 @@ def test_evaluation_is_deterministic(area, ms, people):
 
 
 def test_rulebook_in_force_on_each_date():
-    assert [b.version for b in BOOKS] == ["2022-10-03", "2023-09-19", "2023-12-01"]
+    assert [b.version for b in BOOKS] == ["2022-10-03", "2023-09-19", "2023-12-01", "2026-07-01"]
     assert rulebook_for(date(2022, 1, 1)).version == "2022-10-03"
     assert rulebook_for(date(2023, 12, 1)).version == "2023-12-01"
