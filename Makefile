@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-all lint format bench reliability build deploy run demo schemas clean
+.PHONY: help install test test-all lint format bench reliability build deploy run demo reset schemas clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ run: $(STAMP) ## Start the whole system locally (moto server + pollers + schedul
 
 demo: $(STAMP) ## Replay the demo scenario against a running `make run`
 	$(VENV)/bin/partnerctl demo
+
+reset: $(STAMP) ## Wipe the local stack's state in .devstack/ (asks first; the stack must be stopped)
+	$(VENV)/bin/partnerctl reset
 
 clean: ## Remove build output and caches
 	rm -rf build .aws-sam .pytest_cache .ruff_cache .hypothesis

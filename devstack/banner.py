@@ -53,10 +53,28 @@ def banner(system: LocalSystem, directory: Path) -> str:
         lines.append(f"    - {note}")
     lines += [
         "",
-        f"  State          {directory / 'run.json'}",
+        *state_lines(system),
+        f"  Endpoints      {directory / 'run.json'}",
         "  Try            partnerctl demo | partnerctl send FILE... | partnerctl tick DATE | "
         "partnerctl status ID | partnerctl dlq list",
         "  Stop           Ctrl-C",
         "",
     ]
     return "\n".join(lines)
+
+
+def state_lines(system: LocalSystem) -> list[str]:
+    r = system.restored
+    where = system.state.path if system.state else "(none)"
+    lines = [f"  State          {where}",
+             f"                 restored {r.get('partners', 0)} partner(s), {r.get('deadLetters', 0)} dead letter(s) "
+             f"in {r.get('seconds', 0):.1f} s; kept across restarts; `partnerctl reset` (or `make reset`) wipes it"]
+    runs = r.get("runs") or []
+    done = [x["day"] for x in runs if x.get("finished")]
+    if done:
+        lines.append(f"                 last daily run {max(done)}")
+    for x in runs:
+        if not x.get("finished"):
+            lines.append(f"                 the daily run of {x['day']} was interrupted: `partnerctl tick {x['day']}` "
+                         "finishes it (partners already done are not due any more)")
+    return lines

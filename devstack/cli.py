@@ -6,6 +6,7 @@
     partnerctl dlq list                        every message of every dead-letter queue
     partnerctl dlq redrive [--queue NAME]      move dead letters back to their source queue, wait
     partnerctl demo [--dir DIR]                replay events/demo/ with its ticks
+    partnerctl reset [--yes]                   wipe the local state (.devstack/state.sqlite3) of a stopped stack
 
 Where the stack is: ``$DEVSTACK_DIR/run.json`` (default ``<project>/.devstack/run.json``, written by
 ``python -m devstack.run``), or ``PARTNERCTL_API`` (the API URL; the rest is read from its
@@ -25,7 +26,7 @@ import sys
 from typing import NoReturn
 
 from devstack.client import CliError, Stack
-from devstack.commands import at_risk_cmd, demo, parse_day, send, status_cmd, tick, why_cmd
+from devstack.commands import at_risk_cmd, demo, parse_day, reset_cmd, send, status_cmd, tick, why_cmd
 from devstack.dlq import dlq_list, dlq_redrive
 from devstack.eventfiles import read_files
 
@@ -49,7 +50,7 @@ def _timeout(value: str) -> float:
 
 def parser() -> Parser:
     p = Parser(prog="partnerctl", description="Operate the local Solutions Partner engine (`make run`).")
-    sub = p.add_subparsers(dest="command", metavar="{send,tick,status,why,at-risk,dlq,demo}", required=True, parser_class=Parser)
+    sub = p.add_subparsers(dest="command", metavar="{send,tick,status,why,at-risk,dlq,demo,reset}", required=True, parser_class=Parser)
     s = sub.add_parser("send", help="put events on the bus and wait until they are processed")
     s.add_argument("files", nargs="+", metavar="FILE", help="one JSON event, a JSON array, or JSON Lines")
     s.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, help="seconds to wait (default 120)")
@@ -71,6 +72,8 @@ def parser() -> Parser:
     r = dsub.add_parser("redrive", help="move dead letters back to their source queue and wait")
     r.add_argument("--queue", metavar="NAME", help="one DLQ (or its source queue); default all")
     r.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, help="seconds to wait (default 120)")
+    z = sub.add_parser("reset", help="wipe the local state of a stopped stack (partners, dead letters, daily runs)")
+    z.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
     m = sub.add_parser("demo", help="replay events/demo/ (files in order, with the days of ticks.json)")
     m.add_argument("--dir", metavar="DIR", help="scenario directory (default events/demo)")
     m.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, help="seconds to wait per step (default 120)")
@@ -95,6 +98,8 @@ def run(argv: list[str] | None = None) -> int:
         dlq_list(Stack())
     elif args.command == "dlq" and args.dlq_command == "redrive":
         dlq_redrive(Stack(), args.queue, args.timeout)
+    elif args.command == "reset":
+        reset_cmd(args.yes)
     elif args.command == "demo":
         demo(Stack(), args.dir, args.timeout)
     return 0

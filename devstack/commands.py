@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from devstack.client import CliError, Stack, brief, fail
+from devstack.config import devstack_dir
 from devstack.demo import DEMO_DIR, DEMO_PARTNERS, final_day, timeline
 from devstack.eventfiles import read_files, validate_event
+from devstack.localstate import LocalState, state_files
+from devstack.lock import pid_alive
 from devstack.render import NO, OK, Progress, out, print_outbound, print_status
 from shared.adapters.repository import due_records
 from shared.rules.engine import forecast
@@ -31,15 +34,26 @@ def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = Fa
     progress = Progress(len(entries), "sending")
     refused: list[str] = []
     started = time.monotonic()
-    for start in range(0, len(entries), 10):
-        chunk = entries[start:start + 10]
-        resp = stack.aws("events", "put_events", Entries=[{**e, "EventBusName": bus} for _, e in chunk])
-        if resp.get("FailedEntryCount"):
-            for (where, _), result in zip(chunk, resp.get("Entries", []), strict=False):
-                if result.get("ErrorCode"):
-                    refused.append(f"{where}: {result['ErrorCode']}: {result.get('ErrorMessage')}")
-        progress.update(min(start + 10, len(entries)))
-    after = stack.wait_quiet(timeout, f"the {len(entries)} events sent")
+    accepted = 0
+    try:
+        for start in range(0, len(entries), 10):
+            chunk = entries[start:start + 10]
+            resp = stack.aws("events", "put_events", Entries=[{**e, "EventBusName": bus} for _, e in chunk])
+            failed = 0
+            if resp.get("FailedEntryCount"):
+                for (where, _), result in zip(chunk, resp.get("Entries", []), strict=False):
+                    if result.get("ErrorCode"):
+                        failed += 1
+                        refused.append(f"{where}: {result['ErrorCode']}: {result.get('ErrorMessage')}")
+            accepted += len(chunk) - failed
+            progress.update(min(start + 10, len(entries)))
+        after = stack.wait_quiet(timeout, f"the {len(entries)} events sent")
+    except (KeyboardInterrupt, CliError):
+        sys.stdout.flush()
+        print(f"partnerctl: {accepted} of {len(entries)} event(s) reached the bus before this send stopped; "
+              "sending the same file(s) again is safe: processing is idempotent, an event already applied is "
+              "not applied twice", file=sys.stderr)
+        raise
     events = stack.events_since(cursor)
     rejected = sum(after["deadLetters"].values()) - dead_before
     result = {"sent": len(entries) - len(refused), "refused": refused, "rejected": rejected, "events": events,
@@ -192,3 +206,32 @@ def demo(stack: Stack, directory: str | None, timeout: float) -> None:
             status_cmd(stack, partner, on)
     out("")
     out(f"demo done in {elapsed:.1f} s; {rejected} message(s) rejected (see `partnerctl dlq list`)")
+
+
+def reset_cmd(yes: bool) -> None:
+    """Wipe the local state (partners, DueIndex, dead letters, daily runs) of a stopped stack."""
+    directory = devstack_dir()
+    try:
+        pid = int((directory / "run.pid").read_text().strip() or "0")
+    except (OSError, ValueError):
+        pid = 0
+    if pid and pid_alive(pid):
+        fail(f"the local stack is running (pid {pid}); stop it (Ctrl-C in `make run`), then reset")
+    files = state_files(directory)
+    if not files:
+        out(f"nothing to reset: no local state in {directory}")
+        return
+    state = LocalState(directory)
+    partners, dead = state.partner_count(), sum(len(m) for m in state.dead_letters().values())
+    state.close()
+    what = f"{partners} partner(s) and {dead} dead letter(s) in {state.path}"
+    if not yes:
+        if not sys.stdin.isatty():
+            fail(f"reset deletes {what}; confirm with --yes", 2)
+        answer = input(f"Delete {what}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            out("nothing deleted")
+            return
+    for path in state_files(directory):
+        path.unlink(missing_ok=True)
+    out(f"local state wiped: deleted {what}")

@@ -12,6 +12,8 @@ from typing import Any
 
 from devstack.activity import Activity
 from devstack.config import PROBE_NAME
+from devstack.localstate import LocalState
+from devstack.restore import save_dead_letters
 from shared.adapters import aws
 
 log = logging.getLogger("devstack")
@@ -27,6 +29,9 @@ class Controls:
     probe_url: str
     stack: Any
     pump: Any
+    state: LocalState | None
+    checkpoint_lock: threading.Lock
+    saved_key: Any
 
     def dlq_names(self) -> list[str]:
         s = self.stack
@@ -77,9 +82,21 @@ class Controls:
             "activitySeq": after["seq"],
             "processed": after["processed"],
             "outboundEvents": outbound,
-            "deadLetters": self.dlq_depths(),
+            "deadLetters": self.checkpoint() if quiet else self.dlq_depths(),
             "uptimeSeconds": round(time.time() - self.activity.started, 1),
         }
+
+    def checkpoint(self) -> dict[str, int]:
+        """Copy the dead-letter queues into the state file if work happened since the last copy;
+        called when the stack is quiet, so that a caller told "done" finds them after a restart.
+        Returns the queues' depths."""
+        with self.checkpoint_lock:
+            depths = self.dlq_depths()
+            key = (self.activity.snapshot()["seq"], sorted(depths.items()))
+            if self.state is not None and key != self.saved_key:
+                save_dead_letters(self.state, aws.client("sqs"), {n: self.stack.queues[n] for n in self.dlq_names()})
+                self.saved_key = key
+            return depths
 
     def wait_quiet(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -110,6 +127,8 @@ class Controls:
             started = time.monotonic()
             error: str | None = None
             result: Any = None
+            if self.state is not None:
+                self.state.run_started(day)
             for attempt in range(attempts):
                 try:
                     result = self.pump.tick(day)
@@ -122,6 +141,10 @@ class Controls:
                 self._dead_letter_tick(day, fn.get("async_on_failure"), error, attempts)
             self.activity.touch()
             quiet = self.wait_quiet(timeout)
+            if quiet:
+                self.checkpoint()
+            if self.state is not None:
+                self.state.run_finished(day, result, error)
             log.info("tick", extra={"day": day, "result": result, "error": error, "quiet": quiet,
                                     "seconds": round(time.monotonic() - started, 2)})
             return {"day": day, "result": result, "error": error, "quiet": quiet,

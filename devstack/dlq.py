@@ -8,6 +8,7 @@ from typing import Any
 
 from devstack.client import Stack, fail
 from devstack.render import out
+from devstack.restore import message_attributes, peek_all
 
 REJECTION_ATTRIBUTES = ("rejectionField", "rejectionReason", "rejectionCode", "sourceQueue", "originalMessageId")
 
@@ -15,24 +16,6 @@ REJECTION_ATTRIBUTES = ("rejectionField", "rejectionReason", "rejectionCode", "s
 def _queues(stack: Stack) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     info = stack.info
     return info.get("queues") or {}, info.get("dlqs") or {}, info.get("redrive") or {}
-
-
-def _peek_all(stack: Stack, url: str) -> list[dict[str, Any]]:
-    """Every message of a queue, left in it: received with a visibility timeout, then made visible."""
-    seen: dict[str, dict[str, Any]] = {}
-    handles = []
-    for _ in range(1000):
-        batch = stack.aws("sqs", "receive_message", QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60,
-                          WaitTimeSeconds=0, AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
-        if not batch:
-            break
-        for m in batch:
-            seen.setdefault(m["MessageId"], m)
-            handles.append(m["ReceiptHandle"])
-    for start in range(0, len(handles), 10):
-        stack.aws("sqs", "change_message_visibility_batch", QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0} for i, h in enumerate(handles[start:start + 10])])
-    return list(seen.values())
 
 
 def _body_facts(body: str) -> tuple[str, str]:
@@ -53,7 +36,9 @@ def dlq_list(stack: Stack) -> int:
     max_receive = stack.info.get("maxReceiveCount") or {}
     total = 0
     for name, url in dlqs.items():
-        for m in _peek_all(stack, url):
+        with stack.guard("sqs", "receive_message"):
+            messages = peek_all(stack.client("sqs"), url)
+        for m in messages:
             total += 1
             attrs = {k: v.get("StringValue") for k, v in (m.get("MessageAttributes") or {}).items()}
             if attrs.get("rejectionField") or attrs.get("rejectionReason"):
@@ -96,11 +81,10 @@ def dlq_redrive(stack: Stack, queue: str | None, timeout: float) -> None:
             for m in batch:
                 taken.setdefault(m["MessageId"], m)
         for m in taken.values():
-            attrs = {k: v for k, v in (m.get("MessageAttributes") or {}).items() if k not in REJECTION_ATTRIBUTES}
+            attrs = message_attributes(m.get("MessageAttributes") or {}, leave_out=REJECTION_ATTRIBUTES)
             kwargs: dict[str, Any] = {"QueueUrl": dest, "MessageBody": m["Body"]}
             if attrs:
-                kwargs["MessageAttributes"] = {k: {kk: vv for kk, vv in v.items() if kk in (
-                    "StringValue", "BinaryValue", "DataType")} for k, v in attrs.items()}
+                kwargs["MessageAttributes"] = attrs
             stack.aws("sqs", "send_message", **kwargs)
             stack.aws("sqs", "delete_message", QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
             moved[f"{dlq} -> {source}"] += 1

@@ -21,6 +21,8 @@ from devstack.config import HOST, OUTBOUND_SOURCE, PROBE_NAME, fake_aws_env
 from devstack.control import Controls
 from devstack.deploy import deploy_local
 from devstack.emulator import MotoProcess, MotoServer
+from devstack.localstate import LocalState
+from devstack.restore import restore
 from shared.adapters import aws
 
 log = logging.getLogger("devstack")
@@ -43,6 +45,10 @@ class LocalSystem(Controls):
         self.pump: Any = None
         self.info: dict[str, Any] = {}
         self.tick_lock = threading.Lock()
+        self.state: LocalState | None = None
+        self.checkpoint_lock = threading.Lock()
+        self.saved_key: Any = None
+        self.restored: dict[str, Any] = {}
 
     # ---- start-up --------------------------------------------------------------------------
     def start(self) -> None:
@@ -64,6 +70,7 @@ class LocalSystem(Controls):
         from devstack.localpump import LocalPump
 
         self.pump = LocalPump(self.stack, retry, self.activity)
+        self._restore()
         app = make_app(self.stack, control=self, lock=self.pump.invoke_lock)
         self.http = make_server(HOST, self.api_port, app, threaded=True)
         self.http.daemon_threads = True
@@ -72,11 +79,24 @@ class LocalSystem(Controls):
             self._thread(f"poll-{queue}", self._poll_queue_loop, queue)
         self._thread("poll-stream", self._poll_stream_loop)
         self._thread("probe", self._probe_loop)
+        self._thread("checkpoint", self._checkpoint_loop)
         if os.environ.get("LOCAL_SCHEDULE", "manual").lower() == "wallclock":
             self._thread("scheduler", self._wallclock_loop)
         self._thread("http", self.http.serve_forever)
         self.info = self._describe()
         self.startup_seconds = time.monotonic() - t0
+
+    def _restore(self) -> None:
+        """Load the state file into the fresh stack before any poller runs; from then on every
+        change of the state table reaches the file through the stream poller."""
+        self.state = LocalState(self.directory)
+        dlqs = {n: self.stack.queues[n] for n in self.dlq_names()}
+        self.restored = restore(self.state, aws.client("dynamodb"), aws.client("sqs"), self.stack.state_table, dlqs)
+        self.restored["runs"] = self.state.runs()
+        self.pump.start_stream_at_latest()
+        self.pump.on_stream = self.state.record_stream
+        log.info("state restored", extra={"file": str(self.state.path), **{k: v for k, v in self.restored.items()
+                                                                             if k != "runs"}})
 
     def _thread(self, name: str, target: Callable[..., Any], *args: Any) -> None:
         t = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -179,6 +199,16 @@ class LocalSystem(Controls):
 
         self._guard("probe", step)
 
+    def _checkpoint_loop(self) -> None:
+        """Dead letters into the state file once the stack is quiet after work, whoever caused it."""
+        def step() -> None:
+            if self.stop_event.wait(1.0):
+                return
+            if self.status(dead_letters=False)["quiet"]:
+                self.checkpoint()
+
+        self._guard("checkpoint", step)
+
     def _wallclock_loop(self) -> None:
         """LOCAL_SCHEDULE=wallclock: the daily run at 00:05 UTC for the current day (cron(5 0 * * ? *))."""
         while not self.stop_event.is_set():
@@ -201,5 +231,12 @@ class LocalSystem(Controls):
             self.http.server_close()
         for t in self.threads:
             t.join(timeout=5)
+        if self.state is not None and self.stack is not None:
+            try:
+                self.checkpoint()
+            except Exception:
+                log.exception("could not save the dead-letter queues on the way out")
         if self.moto is not None:
             self.moto.stop()
+        if self.state is not None:
+            self.state.close()
