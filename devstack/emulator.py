@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import threading
+
+import jsonpath_ng.ext
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
@@ -13,10 +16,20 @@ from devstack.config import HOST
 from devstack.lock import StartupError
 
 
+def memoize_jsonpath() -> None:
+    """For every event it delivers to a rule target, moto parses the JSONPath expressions of
+    EventBridge's default target input again, building a new parser each time (a third of the local
+    stack's time per event, docs/decisions.md). A parsed expression is immutable, so one parse per
+    expression serves every delivery; moto looks the function up at each call, so it gets this one."""
+    if not hasattr(jsonpath_ng.ext.parse, "cache_info"):
+        jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
+
+
 class MotoServer:
     """moto's server app on a werkzeug server in a thread (bind errors surface here, at once)."""
 
     def __init__(self, port: int):
+        memoize_jsonpath()
         app = DomainDispatcherApplication(create_backend_app)
         self.server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
         self.server.daemon_threads = True
@@ -39,6 +52,8 @@ class MotoServer:
 _CHILD = r"""
 import logging, sys, threading
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
+from devstack.emulator import memoize_jsonpath
+memoize_jsonpath()
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 try:
