@@ -8,7 +8,6 @@ import sys
 import threading
 
 import jsonpath_ng.ext
-
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
