@@ -6,16 +6,31 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-all lint format bench reliability build deploy run demo schemas clean
+.PHONY: help install test test-all lint format bench reliability build deploy run demo reset schemas clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+UV := $(VENV)/.uv/bin/uv
+
+# uv (pinned in requirements-dev.txt) installs the pinned requirements with visible progress in a
+# fraction of pip's time (docs/decisions.md, "Set-up time"); where it cannot be had, pip does it.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
-	  || $(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@echo "==> installing the pinned dependencies into $(VENV) (first run, or requirements changed)"
+	@t0=$$(date +%s); \
+	if { test -x $(VENV)/bin/python || $(PYTHON) -m venv --without-pip $(VENV); } \
+	   && $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+	        --target $(VENV)/.uv "$$(sed -n 's/^\(uv==[^ #]*\).*/\1/p' requirements-dev.txt)" 2>/dev/null \
+	   && $(UV) pip install --python $(VENV)/bin/python -r requirements-dev.txt \
+	   && $(UV) pip install --python $(VENV)/bin/python --no-deps -e . ; then :; \
+	else \
+	  echo "==> uv could not install; installing with pip instead (slower)"; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) \
+	  && $(VENV)/bin/pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt \
+	  && { $(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
+	       || $(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e . ; } || exit 1; \
+	fi; \
+	echo "==> $(VENV) ready in $$(( $$(date +%s) - t0 )) s"
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv with the pinned dependencies (and the partnerctl command)
@@ -80,6 +95,9 @@ run: $(STAMP) ## Start the whole system locally (moto server + pollers + schedul
 
 demo: $(STAMP) ## Replay the demo scenario against a running `make run`
 	$(VENV)/bin/partnerctl demo
+
+reset: $(STAMP) ## Wipe the local stack's state in .devstack/ (asks first; the stack must be stopped)
+	$(VENV)/bin/partnerctl reset
 
 clean: ## Remove build output and caches
 	rm -rf build .aws-sam .pytest_cache .ruff_cache .hypothesis

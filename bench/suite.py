@@ -121,7 +121,10 @@ def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], secon
         "evaluation (200 evaluations less none). Information beside the timed targets, which stay the judged ones.",
         "- **Local stack** (`bench/stack.py`): 10 MetricsReported per partner put on the bus 100 at a time, drained "
         "after each chunk (moto's SendMessage cost grows with queue depth), every event through ingestion, stream, "
-        "publisher and attainment.",
+        "publisher and attainment. `make demo`: `partnerctl demo` against `python -m devstack.run` on free loopback "
+        "ports and a fresh state directory (start-up not included). Restore: a state file of 1,000 six-area "
+        "partners, then `python -m devstack.run`: the restore's time from its log, and the time until run.json "
+        "is written.",
         "",
     ]
     heavy = details.get("coldstart", {}).get("heavy") or {}

@@ -16,8 +16,10 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
+from devstack.replay import CoreReplay
 from shared.adapters.repository import canonical_json
 from shared.models.inbound import INBOUND
+from shared.models.names import SOURCE as OUTBOUND_SOURCE
 from shared.rules import engine
 from shared.rules.program import AREAS
 from tests.unit.builders import Partner, qualifying_facts
@@ -26,7 +28,7 @@ PLACEHOLDER = "bench-template-0000"  # partner id of template documents, replace
 DAY = "2023-02-10"  # business day of the inbound events (a month after the templates qualified)
 QUALIFIED_ON = "2023-01-10"
 SOURCE = {detail_type: source for source, detail_type in INBOUND}
-SOURCE["ScoreEvaluated"] = "partner.designations"
+SOURCE["ScoreEvaluated"] = OUTBOUND_SOURCE
 QUEUE = {"BenefitsElected": "RenewalQueue", "ScoreEvaluated": "AttainmentQueue"}  # others: ScoreIngestionQueue
 INBOUND_TYPES = ("MetricsReported", "CertificationEarned", "CertificationRemoved", "TrainingMetricsReported",
                  "LegacyCompetencyRecorded", "SpecializationRecorded", "AzureExpertMspRecorded", "LocationLinked",
@@ -200,12 +202,13 @@ def inbound_case(detail_type: str, pids: list[str], tag: str = "") -> Case:
 @cache
 def _scored() -> tuple[str, str]:
     """(document, the qualified ScoreEvaluated detail attainment will consume), as JSON."""
-    state, last = _qualified(AREAS[1:], QUALIFIED_ON).state, None
+    replay, last = CoreReplay(attain=False), None
+    replay.states[PLACEHOLDER] = _qualified(AREAS[1:], QUALIFIED_ON).state
     for detail_type, detail in qualifying_facts(AREAS[0], DAY, people="data-staff"):
-        state, out = engine.record_fact(state, PLACEHOLDER, detail_type, {**detail, "partnerId": PLACEHOLDER})
+        out = replay.fact(PLACEHOLDER, detail_type, {**detail, "partnerId": PLACEHOLDER})
         last = next((d for k, d in out if k == "ScoreEvaluated" and d["qualified"]), last)
     assert last is not None
-    return canonical_json(state), json.dumps(last)
+    return canonical_json(replay.states[PLACEHOLDER]), json.dumps(last)
 
 
 def scored_evaluation(pid: str) -> dict[str, Any]:

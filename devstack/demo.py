@@ -38,6 +38,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from devstack.replay import CoreReplay
+from shared.rules.views import partner_view
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = PROJECT_ROOT / "events" / "demo"
 TICKS_FILE = "ticks.json"
@@ -295,54 +298,7 @@ def final_day(root: Path = DEMO_DIR) -> str | None:
     return max(candidates) if candidates else None
 
 
-# --------------------------------------------------------------------------- offline replay (pure core)
-
-
-class CoreReplay:
-    """Drives the pure rules core like the four functions do (no AWS): ingestion validates with the
-    same parser and records the fact, ScoreEvaluated goes to attainment, BenefitsElected is the
-    election on the day of `time`, a tick runs every partner's due work."""
-
-    def __init__(self) -> None:
-        self.states: dict[str, Any] = {}
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        self.rejected: list[tuple[str, str, str]] = []
-
-    def _emit(self, out: list[tuple[str, dict[str, Any]]]) -> None:
-        from shared.rules import engine
-
-        for kind, detail in out:
-            self.events.append((kind, detail))
-            if kind == "ScoreEvaluated":
-                pid = detail["partnerId"]
-                self.states[pid], more = engine.attain(self.states.get(pid), pid, detail)
-                self._emit(more)
-
-    def send(self, event: Event) -> None:
-        from shared.models.errors import InputError
-        from shared.models.inbound import parse_inbound
-        from shared.rules import engine
-
-        try:
-            kind, model = parse_inbound(json.dumps(event))
-            detail = model.model_dump(mode="json", by_alias=True)
-            pid = detail["partnerId"]
-            if kind == "BenefitsElected":
-                state, out = engine.elect_benefits(self.states.get(pid), pid, detail, event["time"][:10])
-            else:
-                state, out = engine.record_fact(self.states.get(pid), pid, kind, detail)
-        except (InputError, engine.RuleRejected) as exc:
-            self.rejected.append((event.get("detail", {}).get("eventId", "?"), exc.field, exc.message))
-            return
-        self.states[pid] = state
-        self._emit(out)
-
-    def tick(self, day: str) -> None:
-        from shared.rules import engine
-
-        for pid in sorted(self.states):
-            self.states[pid], out = engine.run_due(self.states[pid], pid, day)
-            self._emit(out)
+# --------------------------------------------------------------------------- offline check (pure core)
 
 
 def expectations(partner: dict[str, dict[str, Any]], events: list[tuple[str, dict[str, Any]]],
@@ -392,8 +348,6 @@ def expectations(partner: dict[str, dict[str, Any]], events: list[tuple[str, dic
 
 
 def check(root: Path = DEMO_DIR, verbose: bool = True) -> list[str]:
-    from shared.rules.views import partner_view
-
     replay = CoreReplay()
     for step in timeline(root):
         if step[0] == "tick":

@@ -52,6 +52,7 @@ class Pump:
         self.stack = stack
         self.retry_delay = retry_delay
         self.on_invoke = on_invoke
+        self.on_stream: Callable[[list[dict[str, Any]]], Any] | None = None  # sees every record once delivered
         self.deliveries: dict[str, Delivery] = {}
         self.stream: Delivery | None = None
         self.scheduled: Delivery | None = None
@@ -120,20 +121,41 @@ class Pump:
         total = 0
         for shard_id, iterator in list(self._iterators.items()):
             page = streams.get_records(ShardIterator=iterator, Limit=self.stream.batch_size)
-            records = [self._stream_record(r, arn) for r in page.get("Records", [])]
+            raw = page.get("Records", [])
+            records = [self._stream_record(r, arn) for r in raw]
             records = [r for r in records if r["dynamodb"]["Keys"]["pk"]["S"].startswith("PARTNER#")]  # FilterCriteria
             if records:
                 result = self._invoke(self.stream, {"Records": records})
                 failed = [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])]
                 if failed:  # retry from the first failed record, in order, as Lambda does
+                    self._seen(r for r in raw if int(r["dynamodb"]["SequenceNumber"]) < int(failed[0]))
                     self._iterators[shard_id] = streams.get_shard_iterator(
                         StreamArn=arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
                         SequenceNumber=failed[0])["ShardIterator"]
                     total += len(records)
                     continue
                 total += len(records)
+            self._seen(raw)
             self._iterators[shard_id] = page.get("NextShardIterator") or iterator
         return total
+
+    def _seen(self, records: Any) -> None:
+        """Records whose publication is done go to `on_stream` (after, not before: a change kept
+        whose events were never published would stay unpublished)."""
+        done = list(records)
+        if self.on_stream and done:
+            self.on_stream(done)
+
+    def start_stream_at_latest(self) -> None:
+        """Deliver only the stream records written from now on (the writes of a restore are not
+        changes to publish)."""
+        streams = aws.client("dynamodbstreams")
+        arn = self.stack.state_stream_arn
+        if self.stream is None or not arn:
+            return
+        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            self._iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST")["ShardIterator"]
 
     @staticmethod
     def _stream_record(r: dict[str, Any], arn: str) -> dict[str, Any]:

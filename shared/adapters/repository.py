@@ -139,24 +139,30 @@ class DynamoPartnerRepository:
     def due(self, day: str, shards: Iterable[int] | None = None) -> Iterator[tuple[str, Record]]:
         """Every partner with work due on `day` or earlier, shard by shard (a query, never a scan);
         only the given shards when `shards` is set."""
-        for shard in range(self.shards) if shards is None else shards:
-            kwargs: dict[str, Any] = {
-                "TableName": self.table, "IndexName": "DueIndex",
-                "KeyConditionExpression": "gsi1pk = :p AND gsi1sk <= :d",
-                "ExpressionAttributeValues": {":p": {"S": f"DUE#{shard}"}, ":d": {"S": f"{day}#~"}},
-                "ProjectionExpression": "pk, version, #s", "ExpressionAttributeNames": {"#s": "state"},
-            }
-            while True:
-                page = self._db.query(**kwargs)
-                for item in page.get("Items", []):
-                    yield item["pk"]["S"].removeprefix("PARTNER#"), _record(item)
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return due_records(self._db, self.table, day, range(self.shards) if shards is None else shards)
 
     def partner_of_location(self, location_id: str) -> str | None:
         item = self._db.get_item(TableName=self.table, Key={"pk": {"S": f"LOCATION#{location_id}"}, "sk": {"S": "LINK"}}).get("Item")
         return item["partnerId"]["S"] if item else None
+
+
+def due_records(db: Any, table: str, day: str, shards: Iterable[int]) -> Iterator[tuple[str, Record]]:
+    """The DueIndex query on a DynamoDB client `db`: every partner of `shards` with work due on `day`
+    or earlier, as (partner id, record)."""
+    for shard in shards:
+        kwargs: dict[str, Any] = {
+            "TableName": table, "IndexName": "DueIndex",
+            "KeyConditionExpression": "gsi1pk = :p AND gsi1sk <= :d",
+            "ExpressionAttributeValues": {":p": {"S": f"DUE#{shard}"}, ":d": {"S": f"{day}#~"}},
+            "ProjectionExpression": "pk, version, #s", "ExpressionAttributeNames": {"#s": "state"},
+        }
+        while True:
+            page = db.query(**kwargs)
+            for item in page.get("Items", []):
+                yield item["pk"]["S"].removeprefix("PARTNER#"), _record(item)
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _key(partner_id: str) -> dict[str, Any]:

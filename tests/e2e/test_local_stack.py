@@ -5,100 +5,28 @@ CLI. Everything is bounded: start-up 60 s, the demo 150 s, the stack always term
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.localstack import ROOT, STARTUP_TIMEOUT, free_port, partnerctl, stack_env, start, stop
+
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT = 60
 DEMO_TIMEOUT = 150
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def partnerctl() -> list[str]:
-    script = Path(sys.executable).parent / "partnerctl"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "devstack.cli"]
-
-
-class Running:
-    def __init__(self, proc: subprocess.Popen, env: dict[str, str], directory: Path, log: Path, startup: float):
-        self.proc, self.env, self.directory, self.log, self.startup = proc, env, directory, log, startup
-        self.info = json.loads((directory / "run.json").read_text())
-        self.api = self.info["apiUrl"]
-
-    def get(self, path: str) -> tuple[int, object]:
-        try:
-            with urllib.request.urlopen(self.api + path, timeout=30) as resp:  # noqa: S310
-                return resp.status, json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"null")
-
-    def text(self, path: str) -> str:
-        with urllib.request.urlopen(self.api + path, timeout=30) as resp:  # noqa: S310
-            return resp.read().decode()
-
-    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([*partnerctl(), *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
-                              timeout=timeout, check=False)
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     directory = tmp_path_factory.mktemp("devstack")
-    log = directory / "run.log"
-    env = {**os.environ, "MOTO_PORT": str(free_port()), "API_PORT": str(free_port()), "DEVSTACK_DIR": str(directory),
-           "PYTHONUNBUFFERED": "1", "LOCAL_LOG_LEVEL": "WARNING", "LOCAL_SCHEDULE": "manual", "MOTO_MODE": "thread"}
-    for var in ("PARTNERCTL_API", "PARTNERCTL_MOTO_ENDPOINT", "AWS_ENDPOINT_URL"):
-        env.pop(var, None)
-    started = time.monotonic()
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+    running = start(directory, stack_env(directory))
     try:
-        deadline = started + STARTUP_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"devstack.run exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-            if (directory / "run.json").exists():
-                info = json.loads((directory / "run.json").read_text())
-                try:
-                    with urllib.request.urlopen(info["apiUrl"] + "/_local/status", timeout=5) as resp:  # noqa: S310
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the local stack was not ready after {STARTUP_TIMEOUT} s:\n{log.read_text()[-4000:]}")
-            time.sleep(0.2)
-        running = Running(proc, env, directory, log, time.monotonic() - started)
         yield running
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-    assert proc.returncode == 0, f"unclean shutdown ({proc.returncode}):\n{log.read_text()[-4000:]}"
+        code = stop(running.proc)
+    assert code == 0, f"unclean shutdown ({code}):\n{running.log_tail()}"
     assert not (directory / "run.pid").exists(), "the pid file outlived the stack"
     assert not (directory / "run.json").exists(), "run.json outlived the stack"
 

@@ -712,13 +712,13 @@ def test_local_resources_keeps_what_moto_hosts_and_explains_the_rest(cfn):
 
 
 def test_local_resources_leaves_no_dangling_references(cfn):
-    from devstack.template import _refs
+    from devstack.template import refs
 
     reduced, _ = local_resources(cfn)
     known = set(reduced["Resources"]) | set(reduced.get("Parameters", {}))
     for lid, res in reduced["Resources"].items():
-        assert set(_refs(res)) <= known, lid
+        assert set(refs(res)) <= known, lid
         deps = res.get("DependsOn", [])
         assert set(as_list(deps)) <= set(reduced["Resources"]), lid
     for name, out in reduced.get("Outputs", {}).items():
-        assert set(_refs(out)) <= known, name
+        assert set(refs(out)) <= known, name

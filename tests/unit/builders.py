@@ -6,7 +6,7 @@ import itertools
 from datetime import date
 from typing import Any
 
-from shared.rules import engine
+from devstack.replay import CoreReplay
 from shared.rules.scoring.rulebook import rulebook_for
 
 _ids = itertools.count(1)
@@ -35,36 +35,36 @@ def cert(person: str, certification: str, on: str) -> dict[str, Any]:
 
 
 class Partner:
-    """Drives the core like the four functions do, collecting every outbound event."""
+    """One partner's history through the core, as the four functions drive it (devstack.replay)."""
 
     def __init__(self, partner_id: str = "p"):
         self.id = partner_id
-        self.state: dict[str, Any] | None = None
-        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.replay = CoreReplay()
+
+    @property
+    def state(self) -> dict[str, Any] | None:
+        return self.replay.states.get(self.id)
+
+    @state.setter
+    def state(self, value: dict[str, Any] | None) -> None:
+        self.replay.states[self.id] = value
+
+    @property
+    def events(self) -> list[tuple[str, dict[str, Any]]]:
+        return self.replay.events
 
     def fact(self, detail_type: str, detail: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         detail = {**detail, "partnerId": self.id}
         detail.setdefault("eventId", eid(detail_type))
-        self.state, out = engine.record_fact(self.state, self.id, detail_type, detail)
-        self.events += out
-        for kind, ev in list(out):
-            if kind == "ScoreEvaluated":
-                self.state, more = engine.attain(self.state, self.id, ev)
-                self.events += more
-                out += more
-        return out
+        return self.replay.fact(self.id, detail_type, detail)
 
     def tick(self, day: str) -> list[tuple[str, dict[str, Any]]]:
-        self.state, out = engine.run_due(self.state, self.id, day)
-        self.events += out
-        return out
+        return self.replay.run_due(self.id, day)
 
     def elect(self, anniversary: str, option: str, on: str, amount: str = "4730", currency: str = "USD"):
         detail = {"eventId": eid("b"), "partnerId": self.id, "anniversaryDate": anniversary, "option": option,
                   "fee": {"amount": amount, "currency": currency}}
-        self.state, out = engine.elect_benefits(self.state, self.id, detail, on)
-        self.events += out
-        return out
+        return self.replay.elect(self.id, detail, on)
 
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [d for k, d in self.events if k == kind]

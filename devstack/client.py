@@ -1,0 +1,138 @@
+"""partnerctl's connection to a running local stack: its API and control endpoints over HTTP, and
+boto3 clients on its emulator. Errors become one-line `CliError`s."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+from devstack.config import devstack_dir
+from devstack.lock import pid_alive
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    raise CliError(message, code)
+
+
+class Stack:
+    """The running local stack: its control/API endpoints and boto3 clients on its emulator."""
+
+    def __init__(self) -> None:
+        api = os.environ.get("PARTNERCTL_API")
+        run_json = devstack_dir() / "run.json"
+        if api:
+            self.api = api.rstrip("/")
+            self.info = self.get("/_local/info")
+        else:
+            if not run_json.exists():
+                fail(f"the local stack is not running (no {run_json}); start it with `make run`")
+            try:
+                self.info = json.loads(run_json.read_text())
+            except (OSError, ValueError) as exc:
+                fail(f"cannot read {run_json}: {exc}")
+            pid = int(self.info.get("pid") or 0)
+            if pid and not pid_alive(pid):
+                fail(f"the local stack is not running (pid {pid} of {run_json} has exited); start it with `make run`")
+            self.api = str(self.info["apiUrl"]).rstrip("/")
+        self.moto = os.environ.get("PARTNERCTL_MOTO_ENDPOINT") or self.info["motoEndpoint"]
+        self.region = self.info.get("region", "us-east-1")
+        self._clients: dict[str, Any] = {}
+
+    # ---- HTTP --------------------------------------------------------------------------------
+    def request(self, method: str, path: str, params: dict[str, Any] | None = None,
+                timeout: float = 30.0) -> tuple[int, Any]:
+        url = self.api + path
+        if params:
+            url += "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+        if not url.startswith(("http://", "https://")):
+            fail(f"the API URL {self.api!r} is not http(s)", 2)
+        req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,  # noqa: S310
+                                     headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback URL of run.json
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            fail(f"cannot reach the local stack at {self.api} ({reason}); is `make run` running?")
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, raw.decode("utf-8", "replace")
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        status, body = self.request("GET", path, params)
+        if status != 200:
+            fail(f"GET {path} answered {status}: {brief(body)}")
+        return body
+
+    def status(self, light: bool = False) -> dict[str, Any]:
+        return self.get("/_local/status", {"light": "1"} if light else None)
+
+    def wait_quiet(self, timeout: float, what: str) -> dict[str, Any]:
+        """Until everything caused so far is processed (two quiet answers in a row)."""
+        deadline = time.monotonic() + timeout
+        streak, st = 0, {}
+        while True:
+            st = self.status(light=True)
+            streak = streak + 1 if st.get("quiet") else 0
+            if streak >= 2:
+                return self.status()
+            if time.monotonic() > deadline:
+                fail(f"timed out after {timeout:g} s waiting for {what} to be processed "
+                     f"({st.get('pendingTotal')} messages pending, {st.get('inFlight')} deliveries running)")
+            time.sleep(0.1)
+
+    def events_since(self, cursor: int) -> list[dict[str, Any]]:
+        return self.get("/_local/events", {"since": cursor})["events"]
+
+    # ---- AWS ---------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            # boto3 only for the commands that reach the emulator: the others start without it.
+            import boto3
+            from botocore.config import Config
+
+            self._clients[service] = boto3.session.Session(
+                aws_access_key_id="testing", aws_secret_access_key="testing",  # noqa: S106 - the emulator's fake keys
+                region_name=self.region,
+            ).client(service, endpoint_url=self.moto, config=Config(retries={"mode": "standard", "max_attempts": 3},
+                                                                     connect_timeout=2, read_timeout=15))
+        return self._clients[service]
+
+    def aws(self, service: str, op: str, **kwargs: Any) -> Any:
+        with self.guard(service, op):
+            return getattr(self.client(service), op)(**kwargs)
+
+    @contextlib.contextmanager
+    def guard(self, service: str, op: str) -> Iterator[None]:
+        """AWS errors inside the block become one-line CliErrors naming `service` and `op`."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            fail(f"{service} {op}: {err.get('Code')}: {err.get('Message')}")
+        except BotoCoreError as exc:
+            fail(f"cannot reach the emulator at {self.moto} ({exc}); is `make run` running?")
+
+
+def brief(body: Any) -> str:
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("reason") or json.dumps(body)[:200])
+    return str(body)[:200]

@@ -1,0 +1,237 @@
+"""partnerctl's commands on a running stack: send, tick, status, why, at-risk and the demo replay."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import time
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from devstack.client import CliError, Stack, brief, fail
+from devstack.config import devstack_dir
+from devstack.demo import DEMO_DIR, DEMO_PARTNERS, final_day, timeline
+from devstack.eventfiles import read_files, validate_event
+from devstack.localstate import LocalState, state_files
+from devstack.lock import pid_alive
+from devstack.render import NO, OK, Progress, out, print_outbound, print_status
+from shared.adapters.repository import due_records
+from shared.rules.explain import concerns
+from shared.rules.features.renewal import forecast
+
+PARTNER_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+
+
+def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = False,
+         entries: list[tuple[str, dict[str, Any]]] | None = None) -> dict[str, Any]:
+    entries = entries if entries is not None else read_files(files)
+    before = stack.status()
+    cursor, dead_before = before["outboundEvents"], sum(before["deadLetters"].values())
+    bus = stack.info["busName"]
+    progress = Progress(len(entries), "sending")
+    refused: list[str] = []
+    started = time.monotonic()
+    accepted = 0
+    try:
+        for start in range(0, len(entries), 10):
+            chunk = entries[start:start + 10]
+            resp = stack.aws("events", "put_events", Entries=[{**e, "EventBusName": bus} for _, e in chunk])
+            failed = 0
+            if resp.get("FailedEntryCount"):
+                for (where, _), result in zip(chunk, resp.get("Entries", []), strict=False):
+                    if result.get("ErrorCode"):
+                        failed += 1
+                        refused.append(f"{where}: {result['ErrorCode']}: {result.get('ErrorMessage')}")
+            accepted += len(chunk) - failed
+            progress.update(min(start + 10, len(entries)))
+        after = stack.wait_quiet(timeout, f"the {len(entries)} events sent")
+    except (KeyboardInterrupt, CliError):
+        sys.stdout.flush()
+        print(f"partnerctl: {accepted} of {len(entries)} event(s) reached the bus before this send stopped; "
+              "sending the same file(s) again is safe: processing is idempotent, an event already applied is "
+              "not applied twice", file=sys.stderr)
+        raise
+    events = stack.events_since(cursor)
+    rejected = sum(after["deadLetters"].values()) - dead_before
+    result = {"sent": len(entries) - len(refused), "refused": refused, "rejected": rejected, "events": events,
+              "seconds": time.monotonic() - started}
+    if not quiet_output:
+        out(f"sent {result['sent']} event(s) from {len(files)} file(s) in {result['seconds']:.1f} s; "
+            f"{rejected} rejected into dead-letter queues" + ("  (see `partnerctl dlq list`)" if rejected else ""))
+        print_outbound(events)
+    if refused:
+        for line in refused[:5]:
+            print(f"partnerctl: refused by the bus: {line}", file=sys.stderr)
+        fail(f"{len(refused)} event(s) refused by the bus")
+    return result
+
+
+def parse_day(value: str, what: str = "DATE") -> str:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        fail(f"{what} must be a date YYYY-MM-DD, got {value!r}", 2)
+    return value
+
+
+def tick(stack: Stack, day: str, timeout: float, quiet_output: bool = False) -> dict[str, Any]:
+    day = parse_day(day)
+    status, body = stack.request("POST", "/_local/tick", {"day": day, "timeout": timeout}, timeout=timeout + 30)
+    if not isinstance(body, dict) or "day" not in body:
+        fail(f"tick {day} answered {status}: {brief(body)}")
+    if body.get("error"):
+        fail(f"the anniversary run for {day} failed: {body['error']}")
+    if not body.get("quiet"):
+        fail(f"timed out after {timeout:g} s waiting for the anniversary run of {day} to be processed")
+    if not quiet_output:
+        r = body.get("result") or {}
+        out(f"tick {day}: {r.get('partners', 0)} partner(s) had work due, {r.get('events', 0)} decision event(s), "
+            f"{body['seconds']:.1f} s")
+        print_outbound(body.get("events") or [])
+    return body
+
+
+def status_cmd(stack: Stack, partner: str, on: str | None) -> None:
+    if not PARTNER_ID.match(partner):
+        fail(f"PARTNER_ID must match {PARTNER_ID.pattern}, got {partner!r}", 2)
+    if on is not None:
+        on = parse_day(on, "--on")
+    answers = {}
+    for name, path in (("partner", ""), ("scores", "/scores"), ("eligibility", "/eligibility")):
+        code, body = stack.request("GET", f"/partners/{partner}{path}", {"on": on})
+        if code == 404:
+            fail(f"unknown partner {partner}")
+        if code != 200:
+            fail(f"GET /partners/{partner}{path} answered {code}: {brief(body)}")
+        answers[name] = body
+    print_status(answers["partner"], answers["scores"], answers["eligibility"])
+    routes = {tuple(r) for r in stack.info.get("apiRoutes") or []}
+    if ("GET", "/partners/{partnerId}/history") in routes:
+        out("")
+        extra = f"&on={on}" if on else ""
+        out(f"More: {stack.api}/partners/{partner}/history (decision audit trail)" +
+            (f", {stack.api}/dashboard/{partner}{'?' + extra[1:] if extra else ''} (HTML)"
+             if ("GET", "/dashboard/{partnerId}") in routes else ""))
+
+
+def why_cmd(stack: Stack, partner: str, area: str | None) -> None:
+    """The current status in plain sentences, each citing the rule it applied."""
+    if not PARTNER_ID.match(partner):
+        fail(f"PARTNER_ID must match {PARTNER_ID.pattern}, got {partner!r}", 2)
+    code, body = stack.request("GET", f"/partners/{partner}/history")
+    if code == 404:
+        fail(f"unknown partner {partner}")
+    if code != 200:
+        fail(f"GET /partners/{partner}/history answered {code}: {brief(body)}")
+    # the API explains every decision (it has the facts); keep those of the area asked about
+    lines = [e for d, e in zip(body["decisions"], body["explanations"], strict=True) if concerns(d, area)]
+    if not lines:
+        out(f"{partner}: no decision recorded" + (f" for {area}" if area else "") + " yet.")
+    for line in lines:
+        out(f"- {line['sentence']}")
+        if line["citation"]:
+            out(f"    rule: {line['citation']}")
+
+
+def at_risk_cmd(stack: Stack, on: str | None, days: int) -> None:
+    """Partners whose anniversary falls in the next DAYS days, and what would lapse if it were today."""
+    day = parse_day(on, "--on") if on else date.today().isoformat()
+    until = (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+    shards = range(int(stack.info.get("dueShards") or 16))
+    found = 0
+    with stack.guard("dynamodb", "query"):
+        for _, record in due_records(stack.client("dynamodb"), stack.info["stateTable"], until, shards):
+            state = record.state
+            for risk in forecast(state, day):
+                if risk["daysUntil"] > days:
+                    continue
+                found += 1
+                needs = ", ".join(f"{n['metric']} +{n['unitsNeeded']}" for n in risk["shortfall"]) or "-"
+                out(f"{state['partnerId']:<24} {risk['solutionArea']:<24} anniversary {risk['anniversaryDate']} "
+                    f"(in {risk['daysUntil']} d)  now {risk['total']:>6}  needs: {needs}")
+    out(f"{found} designation(s) at risk in the {days} days after {day}.")
+
+
+def demo(stack: Stack, directory: str | None, timeout: float) -> None:
+    root = Path(directory) if directory else DEMO_DIR
+    steps = timeline(root)
+    started = time.monotonic()
+    out(f"Replaying {root}: {len({s[1] for s in steps if s[0] == 'send'})} file(s) and "
+        f"{sum(1 for s in steps if s[0] == 'tick')} scheduled day(s)")
+    rejected = 0
+    split = Counter(s[1] for s in steps if s[0] == "send")
+    parts: Counter[Path] = Counter()
+    for step in steps:
+        if step[0] == "tick":
+            day = step[1]
+            out("")
+            out(f"== tick {day} (anniversary run)")
+            body = tick(stack, day, timeout, quiet_output=True)
+            r = body.get("result") or {}
+            out(f"   {r.get('partners', 0)} partner(s) due, {r.get('events', 0)} decision event(s)")
+            print_outbound([e for e in body.get("events") or [] if e.get("detail-type") != "ScoreEvaluated"], "   ")
+        else:
+            _, path, events = step
+            parts[path] += 1
+            part = f", part {parts[path]}" if parts[path] > 1 or split[path] > 1 else ""
+            entries = [(f"{path.name}[{i}]", validate_event(e, f"{path}[{i}]")) for i, e in enumerate(events)]
+            out("")
+            out(f"== send {path.name} ({len(events)} event(s){part})")
+            res = send(stack, [str(path)], timeout, quiet_output=True, entries=entries)
+            rejected += res["rejected"]
+            shown = [e for e in res["events"] if e.get("detail-type") != "ScoreEvaluated"]
+            scores = [e for e in res["events"] if e.get("detail-type") == "ScoreEvaluated"]
+            if scores:
+                latest = {}
+                for e in scores:
+                    d = e["detail"]
+                    latest[(d["partnerId"], d["solutionArea"])] = d
+                out("   scores: " + "; ".join(f"{p} {a} {d['total']} {OK if d['qualified'] else NO}"
+                                          for (p, a), d in sorted(latest.items())))
+            if shown:
+                print_outbound(shown, "   ")
+            if res["rejected"]:
+                out(f"   {res['rejected']} message(s) rejected into a dead-letter queue")
+    elapsed = time.monotonic() - started
+    on = final_day(root)
+    for partner in DEMO_PARTNERS:
+        out("")
+        out("-" * 100)
+        with contextlib.suppress(CliError):
+            status_cmd(stack, partner, on)
+    out("")
+    out(f"demo done in {elapsed:.1f} s; {rejected} message(s) rejected (see `partnerctl dlq list`)")
+
+
+def reset_cmd(yes: bool) -> None:
+    """Wipe the local state (partners, DueIndex, dead letters, daily runs) of a stopped stack."""
+    directory = devstack_dir()
+    try:
+        pid = int((directory / "run.pid").read_text().strip() or "0")
+    except (OSError, ValueError):
+        pid = 0
+    if pid and pid_alive(pid):
+        fail(f"the local stack is running (pid {pid}); stop it (Ctrl-C in `make run`), then reset")
+    files = state_files(directory)
+    if not files:
+        out(f"nothing to reset: no local state in {directory}")
+        return
+    state = LocalState(directory)
+    partners, dead = state.partner_count(), sum(len(m) for m in state.dead_letters().values())
+    state.close()
+    what = f"{partners} partner(s) and {dead} dead letter(s) in {state.path}"
+    if not yes:
+        if not sys.stdin.isatty():
+            fail(f"reset deletes {what}; confirm with --yes", 2)
+        answer = input(f"Delete {what}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            out("nothing deleted")
+            return
+    for path in state_files(directory):
+        path.unlink(missing_ok=True)
+    out(f"local state wiped: deleted {what}")

@@ -1,0 +1,162 @@
+"""The control operations behind ``/_local/*`` (partnerctl's view of the running stack): queue
+depths, the quiet test, the outbound event log and the scheduler stand-in."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from devstack.activity import Activity
+from devstack.config import PROBE_NAME
+from devstack.localstate import LocalState
+from devstack.restore import save_dead_letters
+from shared.adapters import aws
+
+log = logging.getLogger("devstack")
+
+
+class Controls:
+    """Mixed into `LocalSystem`, whose start-up sets these attributes."""
+
+    activity: Activity
+    outbound: list[dict[str, Any]]
+    outbound_lock: threading.Lock
+    tick_lock: threading.Lock
+    probe_url: str
+    stack: Any
+    pump: Any
+    state: LocalState | None
+    checkpoint_lock: threading.Lock
+    saved_key: Any
+
+    def dlq_names(self) -> list[str]:
+        s = self.stack
+        names = set(s.dlq_of.values())
+        for fn in s.functions.values():
+            names.update(q for q in (fn.get("on_failure"), fn.get("schedule_dlq"), fn.get("async_on_failure")) if q)
+        names.update(q for q in s.queues if q.endswith("DLQ"))
+        return sorted(n for n in names if n in s.queues)
+
+    def pending(self) -> dict[str, int]:
+        sqs = aws.client("sqs")
+        out = {}
+        urls = {**{q: d.queue_url for q, d in self.pump.deliveries.items()}, PROBE_NAME: self.probe_url}
+        for name, url in urls.items():
+            a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            out[name] = int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+        return out
+
+    def dlq_depths(self) -> dict[str, int]:
+        sqs = aws.client("sqs")
+        out = {}
+        for name in self.dlq_names():
+            a = sqs.get_queue_attributes(QueueUrl=self.stack.queues[name], AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            out[name] = int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+        return out
+
+    def status(self, dead_letters: bool = True) -> dict[str, Any]:
+        """`quiet`: no handler running, the work queues and the probe empty (visible or in flight) and
+        two empty stream polls since the last invocation, with nothing moving while this was read."""
+        before = self.activity.snapshot()
+        pending = self.pending()
+        after = self.activity.snapshot()
+        quiet = (before["seq"] == after["seq"] and after["inFlight"] == 0 and after["streamIdlePolls"] >= 2
+                 and sum(pending.values()) == 0)
+        with self.outbound_lock:
+            outbound = len(self.outbound)
+        if not dead_letters:
+            return {"quiet": quiet, "pending": pending, "pendingTotal": sum(pending.values()),
+                    "inFlight": after["inFlight"], "activitySeq": after["seq"], "outboundEvents": outbound}
+        return {
+            "quiet": quiet,
+            "pending": pending,
+            "pendingTotal": sum(pending.values()),
+            "inFlight": after["inFlight"],
+            "streamIdlePolls": after["streamIdlePolls"],
+            "activitySeq": after["seq"],
+            "processed": after["processed"],
+            "outboundEvents": outbound,
+            "deadLetters": self.checkpoint() if quiet else self.dlq_depths(),
+            "uptimeSeconds": round(time.time() - self.activity.started, 1),
+        }
+
+    def checkpoint(self) -> dict[str, int]:
+        """Copy the dead-letter queues into the state file if work happened since the last copy;
+        called when the stack is quiet, so that a caller told "done" finds them after a restart.
+        Returns the queues' depths."""
+        with self.checkpoint_lock:
+            depths = self.dlq_depths()
+            key = (self.activity.snapshot()["seq"], sorted(depths.items()))
+            if self.state is not None and key != self.saved_key:
+                save_dead_letters(self.state, aws.client("sqs"), {n: self.stack.queues[n] for n in self.dlq_names()})
+                self.saved_key = key
+            return depths
+
+    def wait_quiet(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        streak = 0
+        while time.monotonic() < deadline:
+            streak = streak + 1 if self.status(dead_letters=False)["quiet"] else 0
+            if streak >= 2:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def events_since(self, since: int, limit: int = 10_000) -> dict[str, Any]:
+        since = max(0, since)
+        with self.outbound_lock:
+            items = self.outbound[since: since + limit]
+            total = len(self.outbound)
+        return {"since": since, "next": min(since, total) + len(items), "total": total, "events": items}
+
+    def tick(self, day: str, timeout: float = 120.0) -> dict[str, Any]:
+        """Run the anniversary schedule for `day`, as EventBridge Scheduler would, and wait until
+        everything it caused is processed. Asynchronous invocation semantics: the function's
+        retries (EventInvokeConfig), then its on-failure destination."""
+        with self.tick_lock:
+            with self.outbound_lock:
+                cursor = len(self.outbound)
+            fn = self.stack.functions[self.pump.scheduled.function]
+            attempts = 1 + 2  # EventInvokeConfig MaximumRetryAttempts: 2
+            started = time.monotonic()
+            error: str | None = None
+            result: Any = None
+            if self.state is not None:
+                self.state.run_started(day)
+            for attempt in range(attempts):
+                try:
+                    result = self.pump.tick(day)
+                    error = None
+                    break
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                    log.warning("scheduled run failed", extra={"day": day, "attempt": attempt + 1, "error": error})
+            if error is not None:
+                self._dead_letter_tick(day, fn.get("async_on_failure"), error, attempts)
+            self.activity.touch()
+            quiet = self.wait_quiet(timeout)
+            if quiet:
+                self.checkpoint()
+            if self.state is not None:
+                self.state.run_finished(day, result, error)
+            log.info("tick", extra={"day": day, "result": result, "error": error, "quiet": quiet,
+                                    "seconds": round(time.monotonic() - started, 2)})
+            return {"day": day, "result": result, "error": error, "quiet": quiet,
+                    "seconds": round(time.monotonic() - started, 3), **self.events_since(cursor)}
+
+    def _dead_letter_tick(self, day: str, queue: str | None, error: str, attempts: int) -> None:
+        if not queue or queue not in self.stack.queues:
+            return
+        body = {"version": "1.0", "timestamp": datetime.now(UTC).isoformat(),
+                "requestContext": {"functionArn": self.pump.scheduled.function, "condition": "RetriesExhausted",
+                                   "approximateInvokeCount": attempts},
+                "requestPayload": {"source": "aws.scheduler", "detail-type": "Scheduled Event",
+                                   "time": f"{day}T00:05:00Z", "detail": {}},
+                "responsePayload": {"errorMessage": error}}
+        aws.client("sqs").send_message(QueueUrl=self.stack.queues[queue], MessageBody=json.dumps(body))
