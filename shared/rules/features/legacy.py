@@ -7,6 +7,7 @@ import re
 
 from ..catalogue import COMPETENCIES_FILE, competency
 from ..change import Change
+from ..document import State
 from ..errors import RuleRejected
 from ..feature import Detail, Explanation, Feature
 from ..policy import Policy
@@ -38,6 +39,16 @@ def competency_named(name: str, level: str) -> str:
             f"not one of the legacy competencies of 2022 ({COMPETENCIES_FILE.name}); it grants nothing",
         )
     return official
+
+
+def gold_competencies_on(state: State | None, on: str) -> list[str]:
+    """The gold competencies current on `on` (held on or before it, its anniversary after it), none
+    after 2022-09-30: "legacy gold competencies will no longer be valid" (FAQ)."""
+    legacy = (state or {}).get("legacy")
+    if not legacy or on > LEGACY_LAST_DAY:
+        return []
+    return sorted(name for name, c in legacy["competencies"].items()
+                  if c["level"] == "GOLD" and c["heldOn"] <= on < c["anniversaryDate"])
 
 
 def _legacy_recorded(ch: Change, d: Detail, policy: Policy) -> None:
