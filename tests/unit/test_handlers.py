@@ -51,3 +51,17 @@ def test_attainment_from_score_evaluated():
     assert [k for k, _ in repo.published] == ["DesignationAttained", "BadgeIssued"]
     # FAQ: the badge comes "immediately" when requirements are met: on the qualifying day
     assert repo.published[0][1]["attainedOn"] == "2022-11-15"
+
+
+def test_an_unknown_legacy_competency_goes_to_the_dlq_naming_detail_competency():
+    # Issue 20 item 4: the bad-input path (DLQ + InputRejected) for a competency not of 2022.
+    deps, repo, pub, dead = memory_deps()
+    env = envelope("partner.membership", "LegacyCompetencyRecorded", {
+        "eventId": "lc-1", "partnerId": "contoso-1", "competency": "zzz not a competency", "level": "GOLD",
+        "heldOn": "2022-03-01", "anniversaryDate": "2023-03-01"})
+    assert ingestion.handler(sqs_event(env), LambdaContext(), deps=deps) == {"batchItemFailures": []}
+    [(body, attrs)] = dead
+    assert attrs["rejectionField"] == "detail.competency" and attrs["rejectionCode"] == "UNKNOWN_COMPETENCY"
+    [rejected] = [json.loads(e["Detail"]) for e in pub.entries if e["DetailType"] == "InputRejected"]
+    assert rejected["field"] == "detail.competency" and rejected["originalEventId"] == "lc-1"
+    assert repo.items == {}

@@ -19,7 +19,7 @@ from ..policy import Policy
 from ..program import AREAS, LAUNCH, MICROSOFT_CLOUD, PROGRAM_LAUNCH
 from ..scoring.history import evaluate, last_qualified_row, score_detail
 from ..scoring.rulebook import rulebook_for
-from .membership import plus, upcoming_anniversary
+from .membership import upcoming_anniversary
 
 ATTAIN = "ATTAIN"
 
@@ -42,7 +42,7 @@ def first_qualified_day(state: State, area: str) -> str | None:
 @lru_cache(maxsize=1)
 def _earliest_counted() -> str:
     """The oldest score day that still counts on the launch day (inside its window)."""
-    return plus(LAUNCH, -rulebook_for(PROGRAM_LAUNCH).qualification_window_days)
+    return rulebook_for(PROGRAM_LAUNCH).qualification_window.span(PROGRAM_LAUNCH)[0].isoformat()
 
 
 def _due(state: State, policy: Policy) -> Iterator[tuple[str, str, str]]:

@@ -10,7 +10,8 @@ from ..change import Change
 from ..document import State, designation_held, designations_held
 from ..feature import Answer, Detail, Explanation, Feature, Work, answer
 from ..policy import Policy
-from ..program import AZURE_AREAS
+from ..program import AZURE_AREAS, LEGACY_LAST_DAY
+from .legacy import gold_competencies_on
 from .membership import next_unchecked, plus
 
 MSP_CHECK, MSP_LOSS = "MSP_CHECK", "MSP_LOSS"
@@ -68,6 +69,8 @@ def msp_gate(state: State | None, on: str) -> Answer:
     msp = (state or {}).get("msp")
     held = designations_held(state, on) if state else []
     missing = [a for a in AZURE_AREAS if a not in held]
+    if msp is None and on <= LEGACY_LAST_DAY:
+        return _before_designations(gate, state, on)
     if msp is None:
         if missing:
             return answer(
@@ -99,6 +102,31 @@ def msp_gate(state: State | None, on: str) -> Answer:
         "MSP_ACTIVE",
         "Azure Expert MSP status is active."
         + (f" At risk: missing {', '.join(missing)} for the next anniversary." if missing else ""),
+    )
+
+
+# FAQ: "the legacy Gold Cloud Platform competency will no longer be valid" (from 2022-10-03, when
+# the three Azure designations replace it as the prerequisite).
+MSP_COMPETENCY = "Cloud Platform"
+
+
+def _before_designations(gate: str, state: State | None, on: str) -> Answer:
+    """Until 2022-09-30 the prerequisite is a current gold Cloud Platform competency: designations
+    can be attained only from 2022-10-03 (docs/decisions.md, "Prerequisites before the program")."""
+    if MSP_COMPETENCY in gold_competencies_on(state, on):
+        return answer(
+            gate,
+            True,
+            "GOLD_COMPETENCY_CURRENT",
+            f"Until 2022-09-30 a current gold {MSP_COMPETENCY} competency meets the prerequisite; the other "
+            "MSP requirements apply.",
+        )
+    return answer(
+        gate,
+        False,
+        "GOLD_COMPETENCY_REQUIRED",
+        f"Until 2022-09-30 Azure Expert MSP needs a current gold {MSP_COMPETENCY} competency; the Azure "
+        "designations that replace it can be attained from 2022-10-03.",
     )
 
 

@@ -79,7 +79,17 @@ def offer_gate(
             "The legacy co-sell allowance needs co-sell ready status; no co-sell-ready offer is recorded.",
         )
     if offer_type == "APPSOURCE_APP" and legacy and in_transition and offer_id:
+        # FAQ: "no impact to your existing, published app": the allowance follows the offer as
+        # recorded, so an offer of another type is no existing app whatever the check asks about.
         offer = (state or {}).get("offers", {}).get(offer_id)
+        if offer and offer["offerType"] != "APPSOURCE_APP":
+            return answer(
+                offer_type,
+                False,
+                "NOT_AN_APPSOURCE_APP",
+                f"Offer {offer_id} is recorded as {offer['offerType']}; the existing-app allowance covers "
+                "AppSource apps only.",
+            )
         if offer and offer["publishedOn"] <= LEGACY_LAST_DAY:
             return answer(
                 offer_type,

@@ -39,7 +39,9 @@ def _anniversary_check(ch: Change, occ: str, key: str, day: str, policy: Policy)
     requirements. If you do, you'll retain the Solutions Partner designation ... after paying"."""
     state = ch.state
     book = rulebook_for(date.fromisoformat(occ))
-    start = plus(occ, -book.qualification_window_days)
+    # The renewal window may run to the end of the anniversary month; it is decided on the
+    # anniversary itself, with the days lived by then (docs/decisions.md, "The renewal window").
+    start = book.qualification_window.renewal_span(date.fromisoformat(occ))[0].isoformat()
     kept, lapsed = [], []
     for area in [a for a in active_designations(state) if designation_held(state, a, occ)]:
         if qualified_in_window(state["scoreHistory"].get(area, []), start, occ):
@@ -99,7 +101,7 @@ def forecast(state: State, day: str, policy: Policy = DEFAULT_POLICY) -> list[di
     if occ is None or day >= occ or not member_on(state, occ):
         return []
     book = rulebook_for(date.fromisoformat(day))
-    start = plus(day, -book.qualification_window_days)
+    start = book.qualification_window.renewal_span(date.fromisoformat(day))[0].isoformat()
     out = []
     for area in active_designations(state):
         if qualified_in_window(state["scoreHistory"].get(area, []), start, day):

@@ -15,7 +15,8 @@ from ..document import State, designation_held, designations_held
 from ..errors import RuleRejected
 from ..feature import Answer, Detail, Explanation, Feature, Work, answer
 from ..policy import Policy
-from ..program import AZURE_AREAS
+from ..program import AZURE_AREAS, LEGACY_LAST_DAY
+from .legacy import gold_competencies_on
 from .membership import next_unchecked, plus
 
 _FILE = Path(__file__).parents[1] / "data" / "specializations.json"
@@ -123,6 +124,8 @@ def specialization_gate(state: State | None, name: str, on: str) -> Answer:
             "SPECIALIZATION_LOST",
             f"Lost on {spec['lostOn']}: no mapped designation on its anniversary.",
         )
+    if on <= LEGACY_LAST_DAY:
+        return _advanced_specialization_application(gate, state, on, required)
     held = [a for a in required if state and a in designations_held(state, on)]
     if held:
         return answer(
@@ -137,6 +140,30 @@ def specialization_gate(state: State | None, name: str, on: str) -> Answer:
         False,
         "PREREQUISITE_MISSING",
         f"Needs one of the designations {', '.join(required)} to be earned, maintained or renewed.",
+        requiredDesignations=required,
+    )
+
+
+def _advanced_specialization_application(gate: str, state: State | None, on: str, required: list[str]) -> Answer:
+    """FAQ: "applications to earn advanced specializations will be accepted until September 30,
+    2022 ... competencies must be current when applying": until then a current gold competency is
+    the prerequisite, not a designation (docs/decisions.md, "Prerequisites before the program")."""
+    gold = gold_competencies_on(state, on)
+    if gold:
+        return answer(
+            gate,
+            True,
+            "GOLD_COMPETENCY_CURRENT",
+            f"Until 2022-09-30 a current gold competency meets the prerequisite (held: {', '.join(gold)}); "
+            "the other specialization requirements are unchanged.",
+            requiredDesignations=required,
+        )
+    return answer(
+        gate,
+        False,
+        "GOLD_COMPETENCY_REQUIRED",
+        "Until 2022-09-30 an advanced specialization application needs a current gold competency; from "
+        f"2022-10-03 one of the designations {', '.join(required)}.",
         requiredDesignations=required,
     )
 

@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..calendar import CALENDAR_MONTHS, DAYS, Window
 from ..program import AREAS, PROGRAM_LAUNCH
 
 METRICS = (
@@ -98,14 +99,14 @@ class Area(NamedTuple):
 class Rulebook:
     """One version of the point tables (a file of shared/rules/data), read-only once loaded."""
 
-    __slots__ = ("version", "effective_from", "qualification_window_days", "areas", "scale", "sources", "notes",
+    __slots__ = ("version", "effective_from", "qualification_window", "areas", "scale", "sources", "notes",
                  "compiled")
 
-    def __init__(self, version: str, effective_from: date, qualification_window_days: int, areas: dict[str, Area],
+    def __init__(self, version: str, effective_from: date, qualification_window: Window, areas: dict[str, Area],
                  scale: int, sources: tuple[str, ...], notes: str):
         self.version = version
         self.effective_from = effective_from
-        self.qualification_window_days = qualification_window_days
+        self.qualification_window = qualification_window
         self.areas = areas
         self.scale = scale  # common denominator of every point value
         self.sources = sources
@@ -186,9 +187,7 @@ def parse_rulebook(raw: Any, origin: str) -> Rulebook:
     if effective < PROGRAM_LAUNCH:
         raise r.fail("$.effectiveFrom", f"is before the program launch {PROGRAM_LAUNCH}")
     version = r.get(raw, "version", "$", str)
-    window = r.get(raw, "qualificationWindowDays", "$", int)
-    if not 1 <= window <= 366:
-        raise r.fail("$.qualificationWindowDays", "must be between 1 and 366")
+    window = _read_window(r, raw)
     areas_raw = r.get(raw, "areas", "$", dict)
     if set(areas_raw) != set(AREAS):
         missing, extra = set(AREAS) - set(areas_raw), set(areas_raw) - set(AREAS)
@@ -266,6 +265,23 @@ def parse_rulebook(raw: Any, origin: str) -> Rulebook:
     return Rulebook(
         version, effective, window, areas, scale, sources, r.get(raw, "notes", "$", str, required=False) or ""
     )
+
+
+def _read_window(r: _Reader, raw: Any) -> Window:
+    """`qualificationWindowDays` (days) or `qualificationWindow` (calendar months), exactly one."""
+    if ("qualificationWindowDays" in raw) == ("qualificationWindow" in raw):
+        raise r.fail("$", "needs exactly one of 'qualificationWindowDays' or 'qualificationWindow'")
+    if "qualificationWindowDays" in raw:
+        days = r.get(raw, "qualificationWindowDays", "$", int)
+        if not 1 <= days <= 366:
+            raise r.fail("$.qualificationWindowDays", "must be between 1 and 366")
+        return Window(DAYS, days)
+    spec = r.get(raw, "qualificationWindow", "$", dict)
+    r.choice(spec, "kind", "$.qualificationWindow", (CALENDAR_MONTHS,))
+    months = r.get(spec, "previousMonths", "$.qualificationWindow", int)
+    if not 0 <= months <= 11 or set(spec) != {"kind", "previousMonths"}:
+        raise r.fail("$.qualificationWindow", "expected {kind: CALENDAR_MONTHS, previousMonths: 0 to 11}")
+    return Window(CALENDAR_MONTHS, months)
 
 
 def _read_metric(r: _Reader, key: str, m: Any, path: str) -> dict[str, Any]:

@@ -22,3 +22,31 @@ def test_azure_expert_msp_lost_30_days_after_its_anniversary_without_all_three_a
     assert msp_gate(p.state, "2023-02-18")["allowed"]
     p.tick("2023-02-19")
     assert not msp_gate(p.state, "2023-02-19")["allowed"]
+
+
+def test_before_2022_10_01_a_current_gold_cloud_platform_competency_meets_the_msp_prerequisite():
+    # FAQ: "the legacy Gold Cloud Platform competency will no longer be valid" from 2022-10-03, when
+    # "all three Azure-related Solutions Partner designations ... will be required". Issue 20 item 12:
+    # on 2022-09-15 the gate asked for designations that cannot exist yet.
+    gold = Partner()
+    gold.fact("LegacyCompetencyRecorded", {"competency": "Cloud Platform", "level": "GOLD", "heldOn": "2022-03-01",
+                                           "anniversaryDate": "2023-03-01"})
+    before = msp_gate(gold.state, "2022-09-15")
+    assert before["allowed"] and before["reason"] == "GOLD_COMPETENCY_CURRENT"
+    assert msp_gate(gold.state, "2022-09-30")["allowed"]
+    after = msp_gate(gold.state, "2022-10-03")  # the competency is no longer valid
+    assert not after["allowed"] and after["reason"] == "PREREQUISITES_MISSING"
+
+    for level, competency in (("SILVER", "Cloud Platform"), ("GOLD", "Security")):
+        other = Partner()
+        other.fact("LegacyCompetencyRecorded", {"competency": competency, "level": level, "heldOn": "2022-03-01",
+                                                "anniversaryDate": "2023-03-01"})
+        refused = msp_gate(other.state, "2022-09-15")
+        assert not refused["allowed"] and refused["reason"] == "GOLD_COMPETENCY_REQUIRED"
+        assert "from 2022-10-03" in refused["message"]
+    assert msp_gate(None, "2022-09-15")["reason"] == "GOLD_COMPETENCY_REQUIRED"
+    # not yet current: renewed after the day asked about
+    late = Partner()
+    late.fact("LegacyCompetencyRecorded", {"competency": "Cloud Platform", "level": "GOLD", "heldOn": "2022-09-20",
+                                           "anniversaryDate": "2023-09-20"})
+    assert not msp_gate(late.state, "2022-09-15")["allowed"] and msp_gate(late.state, "2022-09-20")["allowed"]

@@ -16,5 +16,5 @@ def test_why_names_the_rule_and_numbers_behind_each_decision():
     lines = why(p.state, "DATA_AI")
     assert [line["rule"] for line in lines] == ["ATTAINMENT", "RENEWAL_FORECAST", "ANNIVERSARY_RENEWAL"]
     assert "attained with 100.00 points (rulebook 2022-10-03" in lines[0]["sentence"]
-    assert "did not meet the requirements on any day of the window 2023-05-19 … 2023-11-15" in lines[2]["sentence"]
+    assert "did not meet the requirements on any day of the window 2023-06-01 … 2023-11-15" in lines[2]["sentence"]
     assert lines[0]["citation"].startswith("FAQ")

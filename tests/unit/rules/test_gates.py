@@ -43,6 +43,22 @@ def test_appsource_existing_app_unaffected_through_2023_10_02_and_new_apps_need_
     assert offer_gate(p.state, "APPSOURCE_APP", "2022-11-01", "new-app")["reason"] == "DESIGNATION_HELD"
 
 
+def test_the_existing_app_allowance_covers_only_an_offer_recorded_as_an_appsource_app():
+    # FAQ: "For partners with an existing application ... there will be no impact to your existing,
+    # published app until October 3 2023." Issue 20 item 13: a consulting-services offer published
+    # 2022-06-01 and checked as APPSOURCE_APP on 2023-01-01 was allowed as EXISTING_APP_TRANSITION.
+    p = legacy_partner()
+    p.fact("OfferRecorded", {"offerId": "svc-1", "offerType": "CONSULTING_SERVICES", "publishedOn": "2022-06-01",
+                             "coSellReady": False})
+    refused = offer_gate(p.state, "APPSOURCE_APP", "2023-01-01", "svc-1")
+    assert not refused["allowed"] and refused["reason"] == "NOT_AN_APPSOURCE_APP"
+    assert "CONSULTING_SERVICES" in refused["message"]
+    # an offer recorded as an app, published on the same day, keeps the allowance
+    p.fact("OfferRecorded", {"offerId": "app-2", "offerType": "APPSOURCE_APP", "publishedOn": "2022-06-01",
+                             "coSellReady": False})
+    assert offer_gate(p.state, "APPSOURCE_APP", "2023-01-01", "app-2")["reason"] == "EXISTING_APP_TRANSITION"
+
+
 def test_incentives_option_1_or_option_2_never_both_and_a_designation_from_2023_10_01():
     # FAQ "Will incentives be changing?"
     p = legacy_partner("2022-11-11")

@@ -133,12 +133,6 @@ def test_scores_as_of_a_past_date_use_the_facts_in_force_then():
     assert roster_of(p.state, "2022-12-15") == {} and roster_of(p.state) == {}
 
 
-def test_qualification_window_grows_from_30_to_180_days_on_2023_09_19():
-    # requirements.md §1 "Window change": effective Sep 19, 2023, from 30 days to 180 days.
-    assert rulebook_for(D("2023-09-18")).qualification_window_days == 30
-    assert rulebook_for(D("2023-09-19")).qualification_window_days == 180
-
-
 def test_security_skilling_gates_need_two_people_from_2023_12_01():
     # requirements.md §10 "Security skilling gates": 1 person each -> 2 people each on Dec 1, 2023.
     def gates_of(day):

@@ -39,3 +39,25 @@ def test_specialization_kept_with_any_one_mapped_designation():
     p.qualify("DIGITAL_APP_INNOVATION", "2022-11-01")
     p.tick("2023-05-01")
     assert p.of("SpecializationLost") == [] and p.of("SpecializationAtRisk") == []
+
+
+def test_before_2022_10_01_a_current_gold_competency_meets_the_advanced_specialization_prerequisite():
+    # FAQ: "applications to earn advanced specializations will be accepted until September 30, 2022,
+    # ... competencies must be current when applying for advanced specializations. Beginning October
+    # 3, 2022, attaining a Solutions Partner designation will be required". Issue 20 item 12: on
+    # 2022-09-15 the gate asked for designations that cannot exist yet.
+    p = Partner()
+    p.fact("LegacyCompetencyRecorded", {"competency": "Security", "level": "GOLD", "heldOn": "2021-11-11",
+                                        "anniversaryDate": "2022-11-11"})
+    before = specialization_gate(p.state, "Threat Protection", "2022-09-15")
+    assert before["allowed"] and before["reason"] == "GOLD_COMPETENCY_CURRENT"
+    assert "Security" in before["message"]
+    after = specialization_gate(p.state, "Threat Protection", "2022-10-03")
+    assert not after["allowed"] and after["reason"] == "PREREQUISITE_MISSING"
+
+    silver = Partner()
+    silver.fact("LegacyCompetencyRecorded", {"competency": "Security", "level": "SILVER", "heldOn": "2021-11-11",
+                                             "anniversaryDate": "2022-11-11"})
+    refused = specialization_gate(silver.state, "Threat Protection", "2022-09-15")
+    assert not refused["allowed"] and refused["reason"] == "GOLD_COMPETENCY_REQUIRED"
+    assert specialization_gate(None, "Threat Protection", "2022-09-30")["reason"] == "GOLD_COMPETENCY_REQUIRED"
