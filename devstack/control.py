@@ -13,6 +13,7 @@ from typing import Any
 from devstack.activity import Activity
 from devstack.config import PROBE_NAME
 from devstack.localstate import LocalState
+from devstack.partnerwork import PartnerWork
 from devstack.restore import save_dead_letters
 from shared.adapters import aws
 
@@ -30,6 +31,7 @@ class Controls:
     stack: Any
     pump: Any
     state: LocalState | None
+    work: PartnerWork
     checkpoint_lock: threading.Lock
     saved_key: Any
 
@@ -86,14 +88,25 @@ class Controls:
             "uptimeSeconds": round(time.time() - self.activity.started, 1),
         }
 
-    def checkpoint(self) -> dict[str, int]:
-        """Copy the dead-letter queues into the state file if work happened since the last copy;
-        called when the stack is quiet, so that a caller told "done" finds them after a restart.
-        Returns the queues' depths."""
+    def progress(self, since: int) -> dict[str, Any]:
+        """For one sender among others: the envelopes consumed since `since`, the partners with
+        work in flight, and the outbound events not yet in the log (devstack.partnerwork)."""
+        out = self.work.progress(since)
+        a = aws.client("sqs").get_queue_attributes(QueueUrl=self.probe_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        with self.outbound_lock:
+            out["outboundEvents"] = len(self.outbound)
+        out["probePending"] = int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+        return out
+
+    def checkpoint(self, force: bool = False) -> dict[str, int]:
+        """Copy the dead-letter queues into the state file if work happened since the last copy
+        (`force`: in any case); called when the stack is quiet, and by a sender whose own work is
+        done, so that a caller told "done" finds them after a restart. Returns the queues' depths."""
         with self.checkpoint_lock:
             depths = self.dlq_depths()
             key = (self.activity.snapshot()["seq"], sorted(depths.items()))
-            if self.state is not None and key != self.saved_key:
+            if self.state is not None and (force or key != self.saved_key):
                 save_dead_letters(self.state, aws.client("sqs"), {n: self.stack.queues[n] for n in self.dlq_names()})
                 self.saved_key = key
             return depths
