@@ -80,12 +80,12 @@ def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = Fa
 
 
 def wait_own(stack: Stack, mine: dict[str, dict[str, Any]], cursor: int, timeout: float, what: str) -> int:
-    """Until every envelope of `mine` is consumed and none of their partners is busy (two answers
-    in a row), then the dead letters saved; returns how many of them failed for good."""
+    """Until every envelope of `mine` is consumed and none of their partners is busy, then the dead
+    letters saved; returns how many of them failed for good."""
     pending = set(mine)
     partners = {d.get("partnerId") for d in mine.values()} - {None}
     deadline = time.monotonic() + timeout
-    dead, streak, pause = 0, 0, 0.02
+    dead, pause = 0, 0.02
     while True:
         p = stack.get("/_local/progress", {"since": cursor})
         cursor = p["next"]
@@ -94,17 +94,20 @@ def wait_own(stack: Stack, mine: dict[str, dict[str, Any]], cursor: int, timeout
                 pending.discard(envelope)
                 dead += status == "dead"
         busy = partners & set(p["busyPartners"])
-        streak = streak + 1 if not pending and not busy and not p["probePending"] else 0
-        if streak >= 2:
+        # One answer suffices: the stack changes what it tracks for a partner atomically, marking
+        # the next step before clearing the last (devstack.partnerwork).
+        if not pending and not busy:
             break
         if time.monotonic() > deadline:
             fail(f"timed out after {timeout:g} s waiting for {what} to be processed ({len(pending)} not yet "
                  f"delivered, {len(busy)} of their partner(s) still busy)")
-        # Soon after the send most answers are "not yet"; many senders polling fast would slow the
-        # stack they wait for, so the pause grows to a quarter of a second.
-        pause = min(0.25, pause * 1.5)
+        # Many senders polling fast would slow the stack they wait for: the pause grows to 0.1 s,
+        # and to a quarter of a second for a send that takes longer than a few seconds.
+        pause = min(0.1 if time.monotonic() < deadline - timeout + 3 else 0.25, pause * 1.5)
         time.sleep(pause)
-    stack.request("POST", "/_local/checkpoint")  # their dead letters into the state file before "done"
+    status, body = stack.request("POST", "/_local/settle")  # the outbound log complete, dead letters saved
+    if status != 200 or (isinstance(body, dict) and body.get("probePending")):
+        fail(f"the stack did not settle after {what}: {brief(body)}")
     return dead
 
 

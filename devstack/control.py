@@ -89,24 +89,36 @@ class Controls:
         }
 
     def progress(self, since: int) -> dict[str, Any]:
-        """For one sender among others: the envelopes consumed since `since`, the partners with
-        work in flight, and the outbound events not yet in the log (devstack.partnerwork)."""
+        """For one sender among others: the envelopes consumed since `since` and the partners with
+        work in flight (devstack.partnerwork)."""
         out = self.work.progress(since)
-        a = aws.client("sqs").get_queue_attributes(QueueUrl=self.probe_url, AttributeNames=[
-            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
         with self.outbound_lock:
             out["outboundEvents"] = len(self.outbound)
-        out["probePending"] = int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
         return out
 
-    def checkpoint(self, force: bool = False) -> dict[str, int]:
-        """Copy the dead-letter queues into the state file if work happened since the last copy
-        (`force`: in any case); called when the stack is quiet, and by a sender whose own work is
-        done, so that a caller told "done" finds them after a restart. Returns the queues' depths."""
+    def settle(self, timeout: float = 10.0) -> dict[str, Any]:
+        """A sender's last call once its own work is done: until the outbound log has every event
+        published so far, then the dead letters saved."""
+        deadline = time.monotonic() + timeout
+        while self.probe_depth() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return {"deadLetters": self.checkpoint(sender=True), "probePending": self.probe_depth()}
+
+    def probe_depth(self) -> int:
+        a = aws.client("sqs").get_queue_attributes(QueueUrl=self.probe_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+
+    def checkpoint(self, sender: bool = False) -> dict[str, int]:
+        """Copy the dead-letter queues into the state file if work happened since the last copy;
+        called when the stack is quiet, and by a sender whose own work is done (`sender`: then
+        when the queues' depths changed, since other senders keep the stack busy), so that a
+        caller told "done" finds them after a restart. Returns the queues' depths."""
         with self.checkpoint_lock:
             depths = self.dlq_depths()
             key = (self.activity.snapshot()["seq"], sorted(depths.items()))
-            if self.state is not None and (force or key != self.saved_key):
+            changed = key[1] != self.saved_key[1] if sender and self.saved_key else key != self.saved_key
+            if self.state is not None and changed:
                 save_dead_letters(self.state, aws.client("sqs"), {n: self.stack.queues[n] for n in self.dlq_names()})
                 self.saved_key = key
             return depths
@@ -118,7 +130,7 @@ class Controls:
             streak = streak + 1 if self.status(dead_letters=False)["quiet"] else 0
             if streak >= 2:
                 return True
-            time.sleep(0.1)
+            time.sleep(0.05)
         return False
 
     def events_since(self, since: int, limit: int = 10_000) -> dict[str, Any]:

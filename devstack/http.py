@@ -330,8 +330,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
             except ValueError:
                 return _json(400, {"message": "since must be an integer", "field": "since"})
             return _json(200, self.control.progress(since))
-        if name == "checkpoint" and request.method == "POST":
-            return _json(200, {"deadLetters": self.control.checkpoint(force=True)})
+        if name == "settle" and request.method == "POST":
+            return _json(200, self.control.settle())
         if name == "tick" and request.method == "POST":
             day = request.args.get("day", "")
             try:
@@ -347,7 +347,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
             return _json(200 if result["error"] is None and result["quiet"] else 500 if result["error"] else 504, result)
         return _json(404, {"message": f"unknown control endpoint {request.method} {request.path}",
                            "endpoints": ["GET /_local/status", "GET /_local/info", "GET /_local/events?since=N",
-                                         "GET /_local/progress?since=N", "POST /_local/checkpoint",
+                                         "GET /_local/progress?since=N", "POST /_local/settle",
                                          "POST /_local/tick?day=YYYY-MM-DD"]})
 
 
