@@ -192,8 +192,9 @@ class LocalSystem(Controls):
                 self.work.caught_up(started)
             if failures() > failed_before:  # the publisher failed: the pump rewound; retry after a pause
                 self.stop_event.wait(max(0.5, float(self.pump.retry_delay or 1)))
-            elif not moved:  # idle: every 0.2 s; just after activity, faster (someone may be waiting)
-                self.stop_event.wait(0.05 if self.activity.recently_active() else 0.2)
+            elif not moved:  # idle: until an invocation ends (its writes are on the stream), at most 0.2 s
+                self.activity.invoked.wait(0.05 if self.activity.recently_active() else 0.2)
+                self.activity.invoked.clear()
 
         self._guard("stream", step)
 
@@ -246,6 +247,7 @@ class LocalSystem(Controls):
     # ---- shutdown ---------------------------------------------------------------------------
     def stop(self) -> None:
         self.stop_event.set()
+        self.activity.invoked.set()
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()
