@@ -28,6 +28,7 @@ class Controls:
     outbound_lock: threading.Lock
     tick_lock: threading.Lock
     probe_url: str
+    probe_logged_ms: int
     stack: Any
     pump: Any
     state: LocalState | None
@@ -96,13 +97,22 @@ class Controls:
             out["outboundEvents"] = len(self.outbound)
         return out
 
-    def settle(self, timeout: float = 10.0) -> dict[str, Any]:
+    def settle(self, timeout: float = 30.0) -> dict[str, Any]:
         """A sender's last call once its own work is done: until the outbound log has every event
-        published so far, then the dead letters saved."""
+        published before this call (the probe queue delivers in the order sent: once it logged a
+        message sent later, or is empty, it logged all earlier ones; other senders may keep it
+        from ever being empty), then the dead letters saved."""
+        since_ms = int(time.time() * 1000)
         deadline = time.monotonic() + timeout
-        while self.probe_depth() and time.monotonic() < deadline:
+        while not self.probe_caught_up(since_ms) and time.monotonic() < deadline:
             time.sleep(0.02)
-        return {"deadLetters": self.checkpoint(sender=True), "probePending": self.probe_depth()}
+        return {"deadLetters": self.checkpoint(sender=True), "probePending": not self.probe_caught_up(since_ms)}
+
+    def probe_caught_up(self, since_ms: int) -> bool:
+        with self.outbound_lock:
+            if self.probe_logged_ms > since_ms:
+                return True
+        return self.probe_depth() == 0
 
     def probe_depth(self) -> int:
         a = aws.client("sqs").get_queue_attributes(QueueUrl=self.probe_url, AttributeNames=[

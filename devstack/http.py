@@ -7,8 +7,9 @@ HTTP response. Also served, outside the template's routes:
 
 - ``/docs``: Swagger UI from the assets Powertools ships in site-packages (no CDN, no network);
   ``/docs?plain=1`` (or when the assets are missing) a self-contained HTML table of the paths;
-- ``/_local/status``, ``/_local/info``, ``POST /_local/tick?day=``, ``/_local/events?since=``:
-  control endpoints of the running local stack (``devstack.run.LocalSystem``), for partnerctl.
+- ``/_local/status``, ``/_local/info``, ``POST /_local/tick?day=``, ``/_local/events?since=``,
+  ``/_local/progress?since=``, ``POST /_local/settle``: control endpoints of the running local
+  stack (``devstack.system.LocalSystem``, ``devstack.control``), for partnerctl.
 
 Nothing here talks to the network beyond the loopback socket the server listens on.
 """

@@ -40,6 +40,7 @@ class LocalSystem(Controls):
         self.outbound: list[dict[str, Any]] = []
         self.outbound_lock = threading.Lock()
         self.probe_url = ""
+        self.probe_logged_ms = 0  # SentTimestamp of the newest message the probe has logged
         self.moto: MotoServer | MotoProcess | None = None
         self.http: Any = None
         self.stack: Any = None
@@ -203,11 +204,13 @@ class LocalSystem(Controls):
 
         def step() -> None:
             messages = sqs.receive_message(QueueUrl=self.probe_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                           VisibilityTimeout=30).get("Messages", [])
+                                           VisibilityTimeout=30, AttributeNames=["SentTimestamp"]).get("Messages", [])
             if not messages:
                 return
             with self.outbound_lock:
                 for m in messages:
+                    sent = int((m.get("Attributes") or {}).get("SentTimestamp") or 0)
+                    self.probe_logged_ms = max(self.probe_logged_ms, sent)
                     try:
                         env = json.loads(m["Body"])
                     except ValueError:
