@@ -25,6 +25,7 @@ class Activity:
         self.functions: dict[str, dict[str, int]] = {}
         self.started = time.time()
         self.last_change = time.monotonic()
+        self.invoked = threading.Event()  # set when an invocation ends: the stream may have new records
 
     def begin(self, function: str) -> None:
         with self.lock:
@@ -41,6 +42,7 @@ class Activity:
             self.in_flight -= 1
             self.seq += 1
             self.last_change = time.monotonic()
+        self.invoked.set()
 
     def touch(self) -> None:
         with self.lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import sys
 import time
@@ -17,6 +18,7 @@ from devstack.demo import DEMO_DIR, DEMO_PARTNERS, final_day, timeline
 from devstack.eventfiles import read_files, validate_event
 from devstack.localstate import LocalState, state_files
 from devstack.lock import pid_alive
+from devstack.partnerwork import matches
 from devstack.render import NO, OK, Progress, out, print_outbound, print_status
 from shared.adapters.repository import due_records
 from shared.rules.explain import concerns
@@ -27,36 +29,44 @@ PARTNER_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = False,
          entries: list[tuple[str, dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """Put the events on the bus and wait for their own effects (not those of other senders):
+    devstack.partnerwork says when they are done."""
     entries = entries if entries is not None else read_files(files)
-    before = stack.status()
-    cursor, dead_before = before["outboundEvents"], sum(before["deadLetters"].values())
+    first = stack.get("/_local/progress", {"since": 2**62})  # no envelopes: only the cursors
+    consumed_cursor, cursor = first["next"], first["outboundEvents"]
+    routes = [p for patterns in (stack.info.get("routes") or {}).values() for p in patterns]
     bus = stack.info["busName"]
     progress = Progress(len(entries), "sending")
     refused: list[str] = []
+    mine: dict[str, dict[str, Any]] = {}  # envelope id -> detail, of the events a work queue receives
     started = time.monotonic()
     accepted = 0
     try:
         for start in range(0, len(entries), 10):
             chunk = entries[start:start + 10]
             resp = stack.aws("events", "put_events", Entries=[{**e, "EventBusName": bus} for _, e in chunk])
-            failed = 0
-            if resp.get("FailedEntryCount"):
-                for (where, _), result in zip(chunk, resp.get("Entries", []), strict=False):
-                    if result.get("ErrorCode"):
-                        failed += 1
-                        refused.append(f"{where}: {result['ErrorCode']}: {result.get('ErrorMessage')}")
-            accepted += len(chunk) - failed
+            for (where, e), result in zip(chunk, resp.get("Entries", []), strict=False):
+                if result.get("ErrorCode"):
+                    refused.append(f"{where}: {result['ErrorCode']}: {result.get('ErrorMessage')}")
+                    continue
+                accepted += 1
+                if result.get("EventId") and any(matches(p, e["Source"], e["DetailType"]) for p in routes):
+                    mine[result["EventId"]] = json.loads(e["Detail"])
             progress.update(min(start + 10, len(entries)))
-        after = stack.wait_quiet(timeout, f"the {len(entries)} events sent")
+        dead = wait_own(stack, mine, consumed_cursor, timeout, f"the {len(entries)} events sent")
     except (KeyboardInterrupt, CliError):
         sys.stdout.flush()
         print(f"partnerctl: {accepted} of {len(entries)} event(s) reached the bus before this send stopped; "
               "sending the same file(s) again is safe: processing is idempotent, an event already applied is "
               "not applied twice", file=sys.stderr)
         raise
-    events = stack.events_since(cursor)
-    rejected = sum(after["deadLetters"].values()) - dead_before
-    result = {"sent": len(entries) - len(refused), "refused": refused, "rejected": rejected, "events": events,
+    partners = {d.get("partnerId") for d in mine.values()}
+    event_ids = {d.get("eventId") for d in mine.values()}
+    events = [e for e in stack.events_since(cursor) if (e.get("detail") or {}).get("partnerId") in partners
+              or (e.get("detail") or {}).get("originalEventId") in event_ids]
+    rejected = dead + len({(e.get("detail") or {}).get("originalEventId") for e in events
+                           if e.get("detail-type") == "InputRejected"})
+    result = {"sent": accepted, "refused": refused, "rejected": rejected, "events": events,
               "seconds": time.monotonic() - started}
     if not quiet_output:
         out(f"sent {result['sent']} event(s) from {len(files)} file(s) in {result['seconds']:.1f} s; "
@@ -67,6 +77,38 @@ def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = Fa
             print(f"partnerctl: refused by the bus: {line}", file=sys.stderr)
         fail(f"{len(refused)} event(s) refused by the bus")
     return result
+
+
+def wait_own(stack: Stack, mine: dict[str, dict[str, Any]], cursor: int, timeout: float, what: str) -> int:
+    """Until every envelope of `mine` is consumed and none of their partners is busy, then the dead
+    letters saved; returns how many of them failed for good."""
+    pending = set(mine)
+    partners = {d.get("partnerId") for d in mine.values()} - {None}
+    deadline = time.monotonic() + timeout
+    dead, pause = 0, 0.02
+    while True:
+        p = stack.get("/_local/progress", {"since": cursor})
+        cursor = p["next"]
+        for envelope, status in p["consumed"]:
+            if envelope in pending:
+                pending.discard(envelope)
+                dead += status == "dead"
+        busy = partners & set(p["busyPartners"])
+        # One answer suffices: the stack changes what it tracks for a partner atomically, marking
+        # the next step before clearing the last (devstack.partnerwork).
+        if not pending and not busy:
+            break
+        if time.monotonic() > deadline:
+            fail(f"timed out after {timeout:g} s waiting for {what} to be processed ({len(pending)} not yet "
+                 f"delivered, {len(busy)} of their partner(s) still busy)")
+        # Many senders polling fast would slow the stack they wait for: the pause grows to 0.1 s,
+        # and to a quarter of a second for a send that takes longer than a few seconds.
+        pause = min(0.1 if time.monotonic() < deadline - timeout + 3 else 0.25, pause * 1.5)
+        time.sleep(pause)
+    status, body = stack.request("POST", "/_local/settle")  # the outbound log complete, dead letters saved
+    if status != 200 or (isinstance(body, dict) and body.get("probePending")):
+        fail(f"the stack did not settle after {what}: {brief(body)}")
+    return dead
 
 
 def parse_day(value: str, what: str = "DATE") -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from devstack.activity import Activity
 from devstack.config import PROBE_NAME
 from devstack.localstate import LocalState
+from devstack.partnerwork import PartnerWork
 from devstack.restore import save_dead_letters
 from shared.adapters import aws
 
@@ -27,9 +28,11 @@ class Controls:
     outbound_lock: threading.Lock
     tick_lock: threading.Lock
     probe_url: str
+    probe_logged_ms: int
     stack: Any
     pump: Any
     state: LocalState | None
+    work: PartnerWork
     checkpoint_lock: threading.Lock
     saved_key: Any
 
@@ -86,14 +89,46 @@ class Controls:
             "uptimeSeconds": round(time.time() - self.activity.started, 1),
         }
 
-    def checkpoint(self) -> dict[str, int]:
+    def progress(self, since: int) -> dict[str, Any]:
+        """For one sender among others: the envelopes consumed since `since` and the partners with
+        work in flight (devstack.partnerwork)."""
+        out = self.work.progress(since)
+        with self.outbound_lock:
+            out["outboundEvents"] = len(self.outbound)
+        return out
+
+    def settle(self, timeout: float = 30.0) -> dict[str, Any]:
+        """A sender's last call once its own work is done: until the outbound log has every event
+        published before this call (the probe queue delivers in the order sent: once it logged a
+        message sent later, or is empty, it logged all earlier ones; other senders may keep it
+        from ever being empty), then the dead letters saved."""
+        since_ms = int(time.time() * 1000)
+        deadline = time.monotonic() + timeout
+        while not self.probe_caught_up(since_ms) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return {"deadLetters": self.checkpoint(sender=True), "probePending": not self.probe_caught_up(since_ms)}
+
+    def probe_caught_up(self, since_ms: int) -> bool:
+        with self.outbound_lock:
+            if self.probe_logged_ms > since_ms:
+                return True
+        return self.probe_depth() == 0
+
+    def probe_depth(self) -> int:
+        a = aws.client("sqs").get_queue_attributes(QueueUrl=self.probe_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+
+    def checkpoint(self, sender: bool = False) -> dict[str, int]:
         """Copy the dead-letter queues into the state file if work happened since the last copy;
-        called when the stack is quiet, so that a caller told "done" finds them after a restart.
-        Returns the queues' depths."""
+        called when the stack is quiet, and by a sender whose own work is done (`sender`: then
+        when the queues' depths changed, since other senders keep the stack busy), so that a
+        caller told "done" finds them after a restart. Returns the queues' depths."""
         with self.checkpoint_lock:
             depths = self.dlq_depths()
             key = (self.activity.snapshot()["seq"], sorted(depths.items()))
-            if self.state is not None and key != self.saved_key:
+            changed = key[1] != self.saved_key[1] if sender and self.saved_key else key != self.saved_key
+            if self.state is not None and changed:
                 save_dead_letters(self.state, aws.client("sqs"), {n: self.stack.queues[n] for n in self.dlq_names()})
                 self.saved_key = key
             return depths
@@ -105,7 +140,7 @@ class Controls:
             streak = streak + 1 if self.status(dead_letters=False)["quiet"] else 0
             if streak >= 2:
                 return True
-            time.sleep(0.1)
+            time.sleep(0.05)
         return False
 
     def events_since(self, since: int, limit: int = 10_000) -> dict[str, Any]:

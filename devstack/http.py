@@ -7,9 +7,9 @@ HTTP response. Also served, outside the template's routes:
 
 - ``/docs``: Swagger UI from the assets Powertools ships in site-packages (no CDN, no network);
   ``/docs?plain=1`` (or when the assets are missing) a self-contained HTML table of the paths;
-- ``/_local/status``, ``/_local/info``, ``POST /_local/tick?day=``, ``/_local/events?since=``:
-  control endpoints of the running local stack (``devstack.run.LocalSystem``), for partnerctl;
-  nothing here talks to the network beyond the loopback socket the server listens on.
+- ``/_local/status``, ``/_local/info``, ``POST /_local/tick?day=``, ``/_local/events?since=``,
+  ``/_local/progress?since=``, ``POST /_local/settle``: control endpoints of the running local
+  stack (``devstack.system.LocalSystem``, ``devstack.control``), for partnerctl. Nothing here talks to the network beyond the loopback socket the server listens on.
 """
 
 from __future__ import annotations
@@ -378,6 +378,14 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
             except ValueError:
                 return _json(400, {"message": "since and limit must be integers", "field": "since"})
             return _json(200, self.control.events_since(since, limit))
+        if name == "progress" and request.method == "GET":
+            try:
+                since = int(request.args.get("since", "0"))
+            except ValueError:
+                return _json(400, {"message": "since must be an integer", "field": "since"})
+            return _json(200, self.control.progress(since))
+        if name == "settle" and request.method == "POST":
+            return _json(200, self.control.settle())
         if name == "tick" and request.method == "POST":
             day = request.args.get("day", "")
             try:
@@ -393,6 +401,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
             return _json(200 if result["error"] is None and result["quiet"] else 500 if result["error"] else 504, result)
         return _json(404, {"message": f"unknown control endpoint {request.method} {request.path}",
                            "endpoints": ["GET /_local/status", "GET /_local/info", "GET /_local/events?since=N",
+                                         "GET /_local/progress?since=N", "POST /_local/settle",
                                          "POST /_local/tick?day=YYYY-MM-DD"]})
 
 

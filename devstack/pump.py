@@ -57,6 +57,7 @@ class Pump:
         self.stream: Delivery | None = None
         self.scheduled: Delivery | None = None
         self._iterators: dict[str, str] = {}
+        self.stream_caught_up = False  # the last poll_stream read every shard to its end
         self._lock = threading.Lock()
         for name, fn in stack.functions.items():
             module, _, attr = fn["handler"].replace("/", ".").rpartition(".")
@@ -119,15 +120,19 @@ class Pump:
                 self._iterators[shard["ShardId"]] = streams.get_shard_iterator(
                     StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
         total = 0
+        self.stream_caught_up = True
         for shard_id, iterator in list(self._iterators.items()):
             page = streams.get_records(ShardIterator=iterator, Limit=self.stream.batch_size)
             raw = page.get("Records", [])
+            if len(raw) >= self.stream.batch_size:
+                self.stream_caught_up = False
             records = [self._stream_record(r, arn) for r in raw]
             records = [r for r in records if r["dynamodb"]["Keys"]["pk"]["S"].startswith("PARTNER#")]  # FilterCriteria
             if records:
                 result = self._invoke(self.stream, {"Records": records})
                 failed = [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])]
                 if failed:  # retry from the first failed record, in order, as Lambda does
+                    self.stream_caught_up = False
                     self._seen(r for r in raw if int(r["dynamodb"]["SequenceNumber"]) < int(failed[0]))
                     self._iterators[shard_id] = streams.get_shard_iterator(
                         StreamArn=arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",

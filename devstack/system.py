@@ -22,6 +22,7 @@ from devstack.control import Controls
 from devstack.deploy import deploy_local
 from devstack.emulator import MotoProcess, MotoServer
 from devstack.localstate import LocalState
+from devstack.partnerwork import PartnerWork
 from devstack.restore import restore
 from shared.adapters import aws
 
@@ -39,6 +40,7 @@ class LocalSystem(Controls):
         self.outbound: list[dict[str, Any]] = []
         self.outbound_lock = threading.Lock()
         self.probe_url = ""
+        self.probe_logged_ms = 0  # SentTimestamp of the newest message the probe has logged
         self.moto: MotoServer | MotoProcess | None = None
         self.http: Any = None
         self.stack: Any = None
@@ -69,7 +71,9 @@ class LocalSystem(Controls):
         from devstack.http import make_app
         from devstack.localpump import LocalPump
 
-        self.pump = LocalPump(self.stack, retry, self.activity)
+        routes, self.max_receive = self._routes()
+        self.work = PartnerWork(routes, OUTBOUND_SOURCE)
+        self.pump = LocalPump(self.stack, retry, self.activity, self.work, self.max_receive)
         self._restore()
         app = make_app(self.stack, control=self, lock=self.pump.invoke_lock)
         self.http = make_server(HOST, self.api_port, app, threaded=True)
@@ -113,14 +117,28 @@ class LocalSystem(Controls):
         events.put_targets(Rule=PROBE_NAME, EventBusName=self.stack.bus_name,
                            Targets=[{"Id": PROBE_NAME, "Arn": arn}])
 
-    def _describe(self) -> dict[str, Any]:
-        s = self.stack
-        sqs = aws.client("sqs")
+    def _routes(self) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+        """The event patterns of the bus's rules by the queue they feed, and each work queue's
+        maxReceiveCount, as the emulator holds them."""
+        s, sqs, events = self.stack, aws.client("sqs"), aws.client("events")
+        arns = {sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]: q
+                for q, url in s.queues.items()}
+        routes: dict[str, list[dict[str, Any]]] = {}
+        for rule in events.list_rules(EventBusName=s.bus_name).get("Rules", []):
+            for target in events.list_targets_by_rule(Rule=rule["Name"], EventBusName=s.bus_name).get("Targets", []):
+                if target["Arn"] in arns and rule.get("EventPattern"):
+                    routes.setdefault(arns[target["Arn"]], []).append(json.loads(rule["EventPattern"]))
         max_receive = {}
         for queue in s.dlq_of:
             policy = sqs.get_queue_attributes(QueueUrl=s.queues[queue], AttributeNames=["RedrivePolicy"])
             raw = policy.get("Attributes", {}).get("RedrivePolicy")
-            max_receive[queue] = int(json.loads(raw)["maxReceiveCount"]) if raw else None
+            if raw:
+                max_receive[queue] = int(json.loads(raw)["maxReceiveCount"])
+        return routes, max_receive
+
+    def _describe(self) -> dict[str, Any]:
+        s = self.stack
+        max_receive = {q: self.max_receive.get(q) for q in s.dlq_of}
         return {
             "pid": os.getpid(),
             "startedAt": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -140,6 +158,7 @@ class LocalSystem(Controls):
             "probeQueue": self.probe_url,
             "functions": sorted(s.functions),
             "apiRoutes": [list(r) for r in s.api_routes],
+            "routes": {q: p for q, p in self.work.routes.items() if q in self.pump.deliveries},
         }
 
     # ---- loops -----------------------------------------------------------------------------
@@ -170,10 +189,13 @@ class LocalSystem(Controls):
             started, failed_before = self.activity.snapshot()["seq"], failures()
             moved = self.pump.poll_stream()
             self.activity.stream_polled(started, moved)
+            if self.pump.stream_caught_up:
+                self.work.caught_up(started)
             if failures() > failed_before:  # the publisher failed: the pump rewound; retry after a pause
                 self.stop_event.wait(max(0.5, float(self.pump.retry_delay or 1)))
-            elif not moved:  # idle: every 0.2 s; just after activity, faster (someone may be waiting)
-                self.stop_event.wait(0.05 if self.activity.recently_active() else 0.2)
+            elif not moved:  # idle: until an invocation ends (its writes are on the stream), at most 0.2 s
+                self.activity.invoked.wait(0.05 if self.activity.recently_active() else 0.2)
+                self.activity.invoked.clear()
 
         self._guard("stream", step)
 
@@ -182,11 +204,13 @@ class LocalSystem(Controls):
 
         def step() -> None:
             messages = sqs.receive_message(QueueUrl=self.probe_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                           VisibilityTimeout=30).get("Messages", [])
+                                           VisibilityTimeout=30, AttributeNames=["SentTimestamp"]).get("Messages", [])
             if not messages:
                 return
             with self.outbound_lock:
                 for m in messages:
+                    sent = int((m.get("Attributes") or {}).get("SentTimestamp") or 0)
+                    self.probe_logged_ms = max(self.probe_logged_ms, sent)
                     try:
                         env = json.loads(m["Body"])
                     except ValueError:
@@ -226,6 +250,7 @@ class LocalSystem(Controls):
     # ---- shutdown ---------------------------------------------------------------------------
     def stop(self) -> None:
         self.stop_event.set()
+        self.activity.invoked.set()
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()

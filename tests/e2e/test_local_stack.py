@@ -196,6 +196,27 @@ def test_cli_reports_bad_input_and_a_stopped_stack_in_one_line(stack, tmp_path):
     assert down.stderr.count("\n") == 1
 
 
+def test_parallel_senders_each_report_their_own_events(stack, tmp_path):
+    files = []
+    for i in range(6):
+        pid = f"parallel-{i}"
+        path = tmp_path / f"{pid}.json"
+        path.write_text(json.dumps({"source": "partner.skilling", "detail-type": "CertificationEarned",
+                                    "time": "2023-01-05T09:00:00Z",
+                                    "detail": {"eventId": f"par-{i}", "partnerId": pid, "personId": f"person-{i}",
+                                               "certification": "Azure Administrator Associate", "on": "2023-01-05"}}))
+        files.append((pid, path))
+    procs = [(pid, subprocess.Popen([*partnerctl(), "send", str(path)], cwd=ROOT, env=stack.env, text=True,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+             for pid, path in files]
+    for pid, proc in procs:
+        stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stderr
+        assert stdout.startswith("sent 1 event(s)") and f"{pid}: DATA_AI" in stdout, stdout
+        others = {p for p, _ in files} - {pid}
+        assert not any(other in stdout for other in others), f"{pid} reported another sender's events:\n{stdout}"
+
+
 def test_demo_scenario_holds_on_the_pure_core():
     """The same files replayed through the rules core alone (no AWS): guards the scenario itself."""
     from devstack.demo import check

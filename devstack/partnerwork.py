@@ -1,0 +1,115 @@
+"""Per-partner view of the work in flight, so that each `partnerctl send` can wait for the effects of
+its own events while other senders keep the stack busy.
+
+A sent event's effects are done when (1) its envelope was consumed by its queue's function
+(processed, rejected into the DLQ by the handler, or failed for the last time), and (2) none of its
+partners is busy. A partner is busy while a function works on its records, from then until the
+stream poller has caught up past that write (its changes published and kept in the state file),
+and while an event published for it still waits for a work queue's function (a ScoreEvaluated for
+attainment). Events go only to the function of their own partner, so this is the whole chain.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from typing import Any
+
+Pattern = dict[str, Any]
+
+
+def matches(pattern: Pattern, source: str, detail_type: str) -> bool:
+    """EventBridge matching of the `source` / `detail-type` lists and `$or` of a rule's pattern
+    (what the template's rules use); other keys are not looked at."""
+    if "$or" in pattern:
+        return any(matches(p, source, detail_type) for p in pattern["$or"])
+    for key, value in (("source", source), ("detail-type", detail_type)):
+        allowed = pattern.get(key)
+        if isinstance(allowed, list) and value not in allowed:
+            return False
+    return True
+
+
+def envelope_facts(body: str) -> tuple[str, str | None, str | None]:
+    """(envelope id, partner id, detail eventId) of an EventBridge envelope in an SQS body."""
+    try:
+        env = json.loads(body)
+    except ValueError:
+        return "", None, None
+    if not isinstance(env, dict):
+        return "", None, None
+    detail = env.get("detail") if isinstance(env.get("detail"), dict) else {}
+    return str(env.get("id") or ""), detail.get("partnerId"), detail.get("eventId")
+
+
+class PartnerWork:
+    def __init__(self, routes: dict[str, list[Pattern]], source: str):
+        self.routes, self.source = routes, source  # work queue -> the patterns of the rules feeding it
+        self.lock = threading.Lock()
+        self.consumed: list[list[str]] = []  # [envelope id, "ok" | "dead"], in order
+        self.running: Counter[str] = Counter()
+        self.dirty: dict[str, int] = {}  # partner -> activity seq after its last write
+        self.expected: dict[str, set[tuple[str, str]]] = {}  # partner -> {(queue, eventId)} published, not consumed
+
+    # ---- work-queue functions ----------------------------------------------------------------
+    def begin(self, partners: set[str]) -> None:
+        with self.lock:
+            self.running.update(partners)
+
+    def end(self, partners: set[str], seq: int, finished: list[tuple[str, str | None, str | None, str]],
+            queue: str) -> None:
+        """`finished`: (envelope id, partner, eventId, "ok" | "dead") of the records that are done."""
+        with self.lock:
+            self.running.subtract(partners)
+            self.running += Counter()  # drops the zero counts
+            for p in partners:
+                self.dirty[p] = seq
+            for envelope, partner, event_id, status in finished:
+                if envelope:
+                    self.consumed.append([envelope, status])
+                if partner and event_id and partner in self.expected:
+                    self.expected[partner].discard((queue, event_id))
+                    if not self.expected[partner]:
+                        del self.expected[partner]
+
+    # ---- the stream's publisher --------------------------------------------------------------
+    def published(self, image: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """Register what publishing one stream record's outbox sends to work queues; returns the
+        (partner, queue, eventId) registered, for `unpublished` if the publication fails."""
+        pk = ((image.get("pk") or {}).get("S") or "")
+        outbox = (image.get("outbox") or {}).get("S")
+        if not pk.startswith("PARTNER#") or not outbox:
+            return []
+        partner = pk.removeprefix("PARTNER#")
+        out = []
+        for kind, detail in json.loads(outbox):
+            for queue, patterns in self.routes.items():
+                if any(matches(p, self.source, kind) for p in patterns) and detail.get("eventId"):
+                    out.append((partner, queue, detail["eventId"]))
+        with self.lock:
+            for partner, queue, event_id in out:
+                self.expected.setdefault(partner, set()).add((queue, event_id))
+        return out
+
+    def unpublished(self, registered: list[tuple[str, str, str]]) -> None:
+        with self.lock:
+            for partner, queue, event_id in registered:
+                self.expected.get(partner, set()).discard((queue, event_id))
+                if partner in self.expected and not self.expected[partner]:
+                    del self.expected[partner]
+
+    def caught_up(self, started_seq: int) -> None:
+        """The stream poller read to the end in a poll that started at `started_seq`: every write
+        before it has been published and kept."""
+        with self.lock:
+            for p in [p for p, seq in self.dirty.items() if seq <= started_seq]:
+                del self.dirty[p]
+
+    # ---- readers -----------------------------------------------------------------------------
+    def progress(self, since: int, limit: int = 50_000) -> dict[str, Any]:
+        with self.lock:
+            since = max(0, min(since, len(self.consumed)))
+            items = self.consumed[since: since + limit]
+            busy = set(self.running) | set(self.dirty) | set(self.expected)
+            return {"since": since, "next": since + len(items), "consumed": items, "busyPartners": sorted(busy)}
