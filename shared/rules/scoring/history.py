@@ -14,6 +14,7 @@ from typing import Any
 
 from ..change import Change
 from ..document import HELD, ON, QUALIFIED, TOTAL, VALUE, State
+from .credentials import counted
 from .display import fmt
 from .rulebook import rulebook_for
 from .score import AreaScore, Measurement, score_area
@@ -84,12 +85,13 @@ def track_of(state: State, area: str, on: str | None = None) -> str | None:
 
 
 def evaluate(state: State, area: str, on: str, roster: dict[str, set[str]] | None = None) -> AreaScore:
+    """The area's score on `on`; `roster` is roster_of(state, on) when the caller has it."""
     book = rulebook_for(date.fromisoformat(on))
     return score_area(
         book,
         area,
         measurements_of(state, area, on),
-        roster_of(state, on) if roster is None else roster,
+        counted(roster_of(state, on) if roster is None else roster, on),
         track_of(state, area, on),
     )
 

@@ -1,0 +1,61 @@
+"""The roster as scoring reads it: each stored certification name resolved through the catalogue
+(shared.rules.catalogue) on the day of the score.
+
+The document keeps every name as the feed sent it (shared.rules.document, roster), so a name the
+catalogue learns later counts from then on without rewriting stored documents. A name counts on a
+day only when it resolves to an entry that counts on that day (`counts_on`); a name that resolves
+to nothing stays on the roster, counts for nothing and is listed by `unrecognised`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..catalogue import counts_on, resolve
+from ..document import ON, State
+
+CERTIFICATION_AS_WRITTEN = 3  # roster history rows: [on, eventId, held, certificationAsWritten]
+
+
+def counted(roster: dict[str, set[str]], on: str) -> dict[str, set[str]]:
+    """Catalogue entry id -> the people holding it, for the entries that count on `on` (a person
+    holding an entry under two names is one person)."""
+    day = date.fromisoformat(on)
+    out: dict[str, set[str]] = {}
+    for name, holders in roster.items():
+        entry = resolve(name)
+        if entry is None or not counts_on(entry, day):
+            continue
+        have = out.get(entry.id)
+        out[entry.id] = holders if have is None else have | holders
+    return out
+
+
+def unrecognised(state: State, roster: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """The names of `roster` (shared.rules.scoring.history.roster_of) the catalogue does not know,
+    each as the feed last wrote it, with its number of people; sorted by name."""
+    out = []
+    for key, holders in roster.items():
+        if not holders or resolve(key) is not None:
+            continue
+        entry = state["roster"][key]
+        latest = max((h[-1] for people in (entry["held"], entry["removed"]) for h in people.values()),
+                     key=lambda row: (row[ON], row[1]))
+        out.append({"certification": latest[CERTIFICATION_AS_WRITTEN], "people": len(holders)})
+    return sorted(out, key=lambda u: (u["certification"].casefold(), u["certification"]))
+
+
+def stops_counting(state: State) -> list[tuple[str, str]]:
+    """(the day after an entry stops counting, entry id) for each entry someone on the roster held
+    on or before its last counting day."""
+    out = set()
+    for key, entry in state["roster"].items():
+        cert = resolve(key)
+        if cert is None or cert.counts_through is None:
+            continue
+        last = cert.counts_through.isoformat()
+        if any(row[ON] <= last for people in (entry["held"], entry["removed"]) for h in people.values()
+               for row in h):
+            out.add((date.fromordinal(cert.counts_through.toordinal() + 1).isoformat(), cert.id))
+    return sorted(out)
