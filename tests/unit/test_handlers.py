@@ -51,3 +51,24 @@ def test_attainment_from_score_evaluated():
     assert [k for k, _ in repo.published] == ["DesignationAttained", "BadgeIssued"]
     # FAQ: the badge comes "immediately" when requirements are met: on the qualifying day
     assert repo.published[0][1]["attainedOn"] == "2022-11-15"
+
+
+def test_an_unrecognised_certification_is_stored_and_emits_its_metric_with_the_name(capsys):
+    # issue 20 item 3: a feed's misspelling is kept on the roster and an operator sees it the day it
+    # arrives (one UnrecognisedCertification data point; the name in the record's metadata).
+    deps, repo, pub, dead = memory_deps()
+    earned = envelope("partner.skilling", "CertificationEarned", {
+        "eventId": "c-1", "partnerId": "contoso-1", "personId": "t-1",
+        "certification": "Teams Administrator Asociate", "on": "2024-02-01"})
+    known = envelope("partner.skilling", "CertificationEarned", {
+        "eventId": "c-2", "partnerId": "contoso-1", "personId": "t-2",
+        "certification": "Microsoft 365 Certified: Teams Administrator Associate", "on": "2024-02-01"})
+    assert ingestion.handler(sqs_event(earned, known), LambdaContext(), deps=deps) == {"batchItemFailures": []}
+    assert dead == []
+    assert "teams administrator asociate" in repo.get("contoso-1").state["roster"]
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    emitted = [r for r in records if "UnrecognisedCertification" in r]
+    assert [(r["UnrecognisedCertification"], r["certification"]) for r in emitted] == [
+        ([1.0], "Teams Administrator Asociate")]
+    definitions = emitted[0]["_aws"]["CloudWatchMetrics"][0]
+    assert definitions["Dimensions"] == [[]] or all("certification" not in d for d in definitions["Dimensions"])
