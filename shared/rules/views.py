@@ -13,7 +13,7 @@ from .features.specializations import benefit_caps, benefit_group, required_desi
 from .gates import GATES
 from .policy import DEFAULT_POLICY, Policy
 from .program import AREAS, OFFER_TYPES, SOLUTIONS_PARTNER, training_badge
-from .scoring.credentials import unrecognised
+from .scoring.credentials import counted, unrecognised
 from .scoring.guidance import plan
 from .scoring.history import evaluate, roster_of, score_detail
 
@@ -130,7 +130,7 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
 
 
 def scores_view(state: State, on: str) -> dict[str, Any]:
-    roster = roster_of(state, on)
+    roster = counted(roster_of(state, on), on)
     areas = []
     for area in AREAS:
         score = evaluate(state, area, on, roster)

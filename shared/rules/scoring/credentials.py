@@ -18,11 +18,21 @@ from ..document import ON, State
 CERTIFICATION_AS_WRITTEN = 3  # roster history rows: [on, eventId, held, certificationAsWritten]
 
 
-def counted(roster: dict[str, set[str]], on: str) -> dict[str, set[str]]:
+class Counted(dict):
+    """A roster keyed by catalogue entry id, as `counted` builds it (a subclass so that a roster
+    keyed by stored names is never mistaken for one)."""
+
+    __slots__ = ()
+
+
+def counted(roster: dict[str, set[str]], on: str) -> Counted:
     """Catalogue entry id -> the people holding it, for the entries that count on `on` (a person
-    holding an entry under two names is one person)."""
+    holding an entry under two names is one person). `roster` is keyed by stored names
+    (shared.rules.scoring.history.roster_of); a Counted one is returned as it is."""
+    if roster.__class__ is Counted:
+        return roster  # type: ignore[return-value]
     day = date.fromisoformat(on)
-    out: dict[str, set[str]] = {}
+    out = Counted()
     for name, holders in roster.items():
         entry = resolve(name)
         if entry is None or not counts_on(entry, day):
