@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..catalogue import counts_on, resolve
+from ..catalogue import resolve
 from ..document import ON, State
 
 CERTIFICATION_AS_WRITTEN = 3  # roster history rows: [on, eventId, held, certificationAsWritten]
@@ -31,15 +31,36 @@ def counted(roster: dict[str, set[str]], on: str) -> Counted:
     (shared.rules.scoring.history.roster_of); a Counted one is returned as it is."""
     if roster.__class__ is Counted:
         return roster  # type: ignore[return-value]
-    day = date.fromisoformat(on)
     out = Counted()
+    memo = _SPANS.get
     for name, holders in roster.items():
-        entry = resolve(name)
-        if entry is None or not counts_on(entry, day):
+        span = memo(name, _UNSEEN)
+        if span is _UNSEEN:
+            span = _span(name)
+        if span is None:
             continue
-        have = out.get(entry.id)
-        out[entry.id] = holders if have is None else have | holders
+        ident, first, last = span
+        if first <= on <= last:  # counts_on, on ISO days (they sort as dates)
+            have = out.get(ident)
+            out[ident] = holders if have is None else have | holders
     return out
+
+
+_MEMO_BOUND = 65536  # stored names remembered (feeds repeat a few)
+_SPANS: dict[str, tuple[str, str, str] | None] = {}  # stored name -> (entry id, first day, last day) | None
+_UNSEEN = object()
+
+
+def _span(name: str) -> tuple[str, str, str] | None:
+    entry = resolve(name)
+    span = None if entry is None else (
+        entry.id,
+        entry.counts_from.isoformat() if entry.counts_from else "0000-00-00",
+        entry.counts_through.isoformat() if entry.counts_through else "9999-99-99",
+    )
+    if len(_SPANS) < _MEMO_BOUND:
+        _SPANS[name] = span
+    return span
 
 
 def unrecognised(state: State, roster: dict[str, set[str]]) -> list[dict[str, Any]]:
