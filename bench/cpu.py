@@ -7,7 +7,8 @@ before every batch (not timed), so every batch does the same work; per-event tim
 (time.perf_counter), median over many batches. Powertools' EMF/log output goes to /dev/null.
 
 Engine throughput: a full-partner evaluation scores all six solution areas of the realistic
-document as of one day: the certified-person roster built once (`history.roster_of`) and
+document as of one day: the certified-person roster built once (`history.roster_of`, resolved
+through the certification catalogue by `credentials.counted`) and
 `history.evaluate` for each area with it, as the engine calls it (`rescore` keeps one roster per
 day within a change; views build one per request); evaluations per second on one core, best of 5
 runs. The row also gives the figure when every `evaluate` call rebuilds the roster (roster=None,
@@ -80,6 +81,7 @@ def engine_throughput(runs: int = 5, iterations: int = 200, shared_roster: bool 
     engine calls `evaluate`), else each `evaluate` call rebuilds it."""
     from shared.rules.program import AREAS
     from shared.rules.scoring import history
+    from shared.rules.scoring.credentials import counted
 
     state = workload.doc("six-areas", "engine-bench")
     day = workload.DAY
@@ -87,7 +89,7 @@ def engine_throughput(runs: int = 5, iterations: int = 200, shared_roster: bool 
     for _ in range(runs):
         t = time.perf_counter()
         for _ in range(iterations):
-            roster = history.roster_of(state, day) if shared_roster else None
+            roster = counted(history.roster_of(state, day), day) if shared_roster else None
             for area in AREAS:
                 history.evaluate(state, area, day, roster=roster)
         best = max(best, iterations / (time.perf_counter() - t))
@@ -102,13 +104,14 @@ def engine_parts(iterations: int = 300) -> dict[str, float]:
 
     from shared.rules.program import AREAS
     from shared.rules.scoring import history
+    from shared.rules.scoring.credentials import counted
     from shared.rules.scoring.rulebook import rulebook_for
     from shared.rules.scoring.score import score_area
 
     state, day = workload.doc("six-areas", "engine-bench"), workload.DAY
     book = rulebook_for(date.fromisoformat(day))
     ms = {a: history.measurements_of(state, a, day) for a in AREAS}
-    roster = history.roster_of(state, day)
+    roster = counted(history.roster_of(state, day), day)
     tracks = {a: history.track_of(state, a) for a in AREAS}
 
     def clock(fn: Callable[[], Any]) -> float:
@@ -120,7 +123,7 @@ def engine_parts(iterations: int = 300) -> dict[str, float]:
             best = min(best, (time.perf_counter() - t) / iterations * 1e6)
         return best
 
-    return {"roster_of (once)": clock(lambda: history.roster_of(state, day)),
+    return {"roster_of + counted (once)": clock(lambda: counted(history.roster_of(state, day), day)),
             "measurements_of (6 areas)": clock(lambda: [history.measurements_of(state, a, day) for a in AREAS]),
             "score_area (6 areas, inputs ready)": clock(lambda: [score_area(book, a, ms[a], roster, tracks[a]) for a in AREAS])}
 
@@ -129,9 +132,10 @@ def engine_areas(iterations: int = 2000) -> dict[str, float]:
     """Microseconds of one area's `history.evaluate` (roster ready), best of 5, per area."""
     from shared.rules.program import AREAS
     from shared.rules.scoring import history
+    from shared.rules.scoring.credentials import counted
 
     state, day = workload.doc("six-areas", "engine-bench"), workload.DAY
-    roster = history.roster_of(state, day)
+    roster = counted(history.roster_of(state, day), day)
     out = {}
     for area in AREAS:
         best = float("inf")

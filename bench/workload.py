@@ -257,8 +257,8 @@ def anniversary_templates(day: str) -> tuple[tuple[DueTemplate, ...], tuple[DueT
 
     def one(name: str, areas: tuple[str, ...], qualified: date, tick: date | None = None) -> DueTemplate:
         p = _qualified(areas, qualified.isoformat())
-        if tick is not None:
-            p.tick(tick.isoformat())
+        # the daily runs up to the day before are done (a new rulebook's re-evaluation among them)
+        p.tick((tick or d - timedelta(days=1)).isoformat())
         text = canonical_json(p.state)
         return DueTemplate(name, text, engine.next_due(p.state) or "", len(text))
 

@@ -344,6 +344,8 @@ def expectations(partner: dict[str, dict[str, Any]], events: list[tuple[str, dic
     check(sorted(d["solutionArea"] for d in li["designations"]) == ["DATA_AI", "INFRASTRUCTURE"],
           "litware-4004 holds DATA_AI and INFRASTRUCTURE")
     check(rejected_fields == ["detail.measurements.0.value"], f"one malformed event rejected, got {rejected_fields}")
+    unknown = {pid: v["unrecognisedCertifications"] for pid, v in partner.items() if v.get("unrecognisedCertifications")}
+    check(not unknown, f"every demo certification name is in the certification catalogue, got {unknown}")
     return failures
 
 

@@ -152,6 +152,10 @@ def print_status(p: dict[str, Any], s: dict[str, Any], e: dict[str, Any]) -> Non
             f"{first['dueOn']}: the figures are as of the last daily run (partnerctl tick DATE runs it)")
     if p.get("locations"):
         out(f"  locations        {', '.join(p['locations'])}")
+    unknown = p.get("unrecognisedCertifications") or []
+    if unknown:
+        names = "; ".join(f"{u['certification']!r} ({u['people']} people)" for u in unknown)
+        out(f"  unrecognised     {names}: not in the certification catalogue, counting for nothing")
     out("")
     out("Designations")
     if p.get("designations"):

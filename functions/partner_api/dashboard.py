@@ -9,7 +9,8 @@ API Gateway and offline alike. Numbers are the views' own strings, never re-roun
 Test hooks: `section.area[data-area][data-total][data-max][data-status]`,
 `div.metric[data-metric][data-points][data-max]`, `p.guidance[data-projected] span.need[data-metric][data-units]`
 (areas below 70), `tr.gate[data-gate][data-allowed]`, and the ids `partner-id`, `as-of`, `anniversary`,
-`countdown`, `benefits`, `fees-due`, `badges`, `pending` (dated steps not run yet).
+`countdown`, `benefits`, `fees-due`, `badges`, `pending` (dated steps not run yet), `unrecognised`
+(credential names the certification catalogue does not know, `li[data-certification][data-people]`).
 """
 
 from __future__ import annotations
@@ -283,6 +284,17 @@ def _pending(work: list[dict[str, Any]], on: str) -> str:
             f'below are as of the last daily run.</p>')
 
 
+def _unrecognised(names: list[dict[str, Any]]) -> str:
+    """The credential names the catalogue does not know: they count for nothing until corrected."""
+    if not names:
+        return ""
+    items = "".join(f'<li data-certification="{_e(u["certification"])}" data-people="{_e(u["people"])}">'
+                    f'{_e(u["certification"])} \u2014 {_e(u["people"])} people</li>' for u in names)
+    return ('<div class="warning" id="unrecognised" role="status"><strong>\u26a0 Certifications not '
+            'recognised</strong> (held, counting for no points until the name is corrected or catalogued):'
+            f"<ul>{items}</ul></div>")
+
+
 def render(state: dict[str, Any], on: str) -> str:
     """The complete dashboard page for one partner as of `on` (YYYY-MM-DD)."""
     partner = views.partner_view(state, on)
@@ -307,6 +319,7 @@ def render(state: dict[str, Any], on: str) -> str:
 <body>
 <main>
 {_pending(partner["pendingWork"], on)}
+{_unrecognised(partner["unrecognisedCertifications"])}
 {_header(partner, on, _legend(any(status_of(a) == "at-risk" for a in scores["areas"])))}
 <div class="grid" id="areas">
 {cards}

@@ -12,12 +12,14 @@ import shared.startup.sqs  # noqa: F401 - first: the import-order rules (shared/
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import runtime
 from shared.models.announcements.scores import ScoreEvaluated
 from shared.models.inbound import parse_inbound
 from shared.rules import engine
+from shared.rules.catalogue import resolve
 
 QUEUE = "ScoreIngestionQueue"
 # Every fact that changes a partner's scores announces ScoreEvaluated (validated by runtime.apply
@@ -36,6 +38,18 @@ def handle(record: SQSRecord, deps: runtime.Deps) -> None:
     links = [detail["locationId"]] if detail_type == "LocationLinked" else []
     runtime.apply(deps, partner_id, lambda s: engine.record_fact(s, partner_id, detail_type, detail),
                   lambda _state: links)
+    if detail_type == "CertificationEarned" and resolve(detail["certification"]) is None:
+        unrecognised(detail["certification"])
+
+
+def unrecognised(name: str) -> None:
+    """One `UnrecognisedCertification` data point per stored earn of a name the catalogue does not
+    know (kept on the roster, counting for nothing). The name is metadata of its own EMF record,
+    not a dimension: feed text would make one CloudWatch metric per misspelling (unbounded
+    cardinality and cost), and an alarm needs one metric; Logs Insights reads the names."""
+    runtime.logger.warning("unrecognised certification", extra={"certification": name})
+    with single_metric(name="UnrecognisedCertification", unit=MetricUnit.Count, value=1) as metric:
+        metric.add_metadata(key="certification", value=name)
 
 
 @runtime.metrics.log_metrics

@@ -32,6 +32,7 @@ _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ENTRY_KEYS = {"id", "name", "aliases", "countsFrom", "countsThrough", "retires", "listedIn", "source"}
 _AMBIGUOUS = object()
+_CERTIFIED = "microsoft certified:"
 
 
 class CatalogueError(ValueError):
@@ -47,6 +48,15 @@ class Certification(NamedTuple):
     retires: date | None
     listed_in: tuple[str, ...]
     source: str
+
+
+def normalize_certification(name: str) -> str:
+    """The roster's key for a name as a feed wrote it: case and spacing ignored, a leading
+    'Microsoft Certified:' dropped (the catalogue resolves the key to its entry)."""
+    n = " ".join(name.split()).lower()
+    if n.startswith(_CERTIFIED):
+        n = n[len(_CERTIFIED) :].strip()
+    return n
 
 
 def counts_on(entry: Certification, day: date) -> bool:

@@ -13,6 +13,7 @@ from .features.specializations import benefit_caps, benefit_group, required_desi
 from .gates import GATES
 from .policy import DEFAULT_POLICY, Policy
 from .program import AREAS, OFFER_TYPES, SOLUTIONS_PARTNER, training_badge
+from .scoring.credentials import counted, unrecognised
 from .scoring.guidance import plan
 from .scoring.history import evaluate, roster_of, score_detail
 
@@ -110,6 +111,9 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
             "lossEffectiveOn": msp["lossEffectiveOn"],
         },
         "locations": list(state["locations"]),
+        # credentials held on `on` that the certification catalogue does not know: kept on the
+        # roster, counting for nothing, shown so an operator sees a feed's misspelling
+        "unrecognisedCertifications": unrecognised(state, roster_of(state, on)),
         "renewals": [
             {
                 k: r.get(k)
@@ -126,7 +130,7 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
 
 
 def scores_view(state: State, on: str) -> dict[str, Any]:
-    roster = roster_of(state, on)
+    roster = counted(roster_of(state, on), on)
     areas = []
     for area in AREAS:
         score = evaluate(state, area, on, roster)

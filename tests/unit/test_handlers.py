@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+from devstack import render
 from functions.designation_attainment import app as attainment
+from functions.partner_api import dashboard
 from functions.score_ingestion import app as ingestion
-from shared.rules import engine
+from shared.rules import engine, views
 from tests.fakes import LambdaContext, envelope, memory_deps, sqs_event
 from tests.unit.builders import qualifying_facts
 
@@ -65,3 +67,42 @@ def test_an_unknown_legacy_competency_goes_to_the_dlq_naming_detail_competency()
     [rejected] = [json.loads(e["Detail"]) for e in pub.entries if e["DetailType"] == "InputRejected"]
     assert rejected["field"] == "detail.competency" and rejected["originalEventId"] == "lc-1"
     assert repo.items == {}
+
+
+def test_an_unrecognised_certification_is_stored_and_emits_its_metric_with_the_name(capsys):
+    # issue 20 item 3: a feed's misspelling is kept on the roster and an operator sees it the day it
+    # arrives (one UnrecognisedCertification data point; the name in the record's metadata).
+    deps, repo, pub, dead = memory_deps()
+    earned = envelope("partner.skilling", "CertificationEarned", {
+        "eventId": "c-1", "partnerId": "contoso-1", "personId": "t-1",
+        "certification": "Teams Administrator Asociate", "on": "2024-02-01"})
+    known = envelope("partner.skilling", "CertificationEarned", {
+        "eventId": "c-2", "partnerId": "contoso-1", "personId": "t-2",
+        "certification": "Microsoft 365 Certified: Teams Administrator Associate", "on": "2024-02-01"})
+    assert ingestion.handler(sqs_event(earned, known), LambdaContext(), deps=deps) == {"batchItemFailures": []}
+    assert dead == []
+    assert "teams administrator asociate" in repo.get("contoso-1").state["roster"]
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    emitted = [r for r in records if "UnrecognisedCertification" in r]
+    assert [(r["UnrecognisedCertification"], r["certification"]) for r in emitted] == [
+        ([1.0], "Teams Administrator Asociate")]
+    definitions = emitted[0]["_aws"]["CloudWatchMetrics"][0]
+    assert definitions["Dimensions"] == [[]] or all("certification" not in d for d in definitions["Dimensions"])
+
+
+def test_the_dashboard_and_partnerctl_status_show_unrecognised_certifications_with_their_people(capsys):
+    # issue 20 item 3: "the partner view, `partnerctl status` and the dashboard list unrecognised
+    # credential names with their number of people"; a name is feed text, so it is escaped.
+    state = None
+    for i, name in enumerate(["Teams Administrator Asociate", "Teams Administrator Asociate", "<b>x</b>"]):
+        state, _ = engine.record_fact(state, "contoso-1", "CertificationEarned", {
+            "eventId": f"c-{i}", "partnerId": "contoso-1", "personId": f"t-{i}", "certification": name,
+            "on": "2024-02-01"})
+    page = dashboard.render(state, "2024-02-01")
+    assert 'data-certification="Teams Administrator Asociate" data-people="2"' in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+    assert 'id="unrecognised"' not in dashboard.render(state, "2024-01-31")
+    capsys.readouterr()
+    render.print_status(views.partner_view(state, "2024-02-01"), views.scores_view(state, "2024-02-01"), {})
+    printed = capsys.readouterr().out
+    assert "unrecognised     '<b>x</b>' (1 people); 'Teams Administrator Asociate' (2 people)" in printed

@@ -4,18 +4,22 @@ re-derives the score history of the areas it counts in (shared.rules.scoring.his
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 
+from ..catalogue import normalize_certification, resolve
 from ..change import Change
-from ..document import ON, REPORT_ID, file_roster_history
-from ..feature import Detail, Feature
+from ..document import ON, REPORT_ID, State, file_roster_history
+from ..feature import Detail, Feature, Work
 from ..policy import Policy
 from ..program import AREAS
+from ..scoring.credentials import stops_counting
 from ..scoring.history import rescore
-from ..scoring.rulebook import Rulebook, load_all, normalize_certification
+from ..scoring.rulebook import Rulebook, load_all
 
 MEASUREMENT_HISTORY = 36  # measurements kept per metric key (three years of monthly refreshes)
 ROSTER_HISTORY = 20  # earn/remove events kept per person and certification
+REEVALUATE = "REEVALUATE"
 
 
 def _metrics_reported(ch: Change, d: Detail, policy: Policy) -> None:
@@ -66,17 +70,65 @@ def _certification_removed(ch: Change, d: Detail, policy: Policy) -> None:
 
 @lru_cache(maxsize=4096)
 def _areas_counting(cert: str) -> tuple[str, ...]:
-    """The areas whose skilling metrics count this certification in any rulebook version."""
-    return tuple(a for a in AREAS if any(_mentions(book, a, cert) for book in load_all()))
+    """The areas whose skilling metrics count this certification (a stored roster name) in any
+    rulebook version; none for a name the catalogue does not know."""
+    entry = resolve(cert)
+    if entry is None:
+        return ()
+    return _areas_counting_entry(entry.id)
 
 
-def _mentions(book: Rulebook, area: str, cert: str) -> bool:
+@lru_cache(maxsize=512)
+def _areas_counting_entry(entry_id: str) -> tuple[str, ...]:
+    return tuple(a for a in AREAS if any(_mentions(book, a, entry_id) for book in load_all()))
+
+
+def _mentions(book: Rulebook, area: str, entry_id: str) -> bool:
     for track in book.areas[area].tracks:
         for metric in track.metrics:
             r = metric.roster
-            if r and (cert in r.certifications or any(cert in g.certifications for g in r.gates)):
+            if r and (entry_id in r.certifications or any(entry_id in g.certifications for g in r.gates)):
                 return True
     return False
+
+
+# --- re-evaluation on the days a score changes with no new fact --------------------------------
+
+
+def _reevaluation_days(state: State) -> Iterator[tuple[str, str, str]]:
+    """(day, area, cause) of each day an area's score may change with no fact of that day: a new
+    rulebook's effectiveFrom, and the day after a held certification stops counting (scores are
+    derived on days with facts, shared.rules.scoring.history). Only for an area with a score before
+    that day."""
+    starts = [(b.effective_from.isoformat(), f"rulebook:{b.version}") for b in load_all()[1:]]
+    stops = [(day, f"catalogue:{entry_id}", entry_id) for day, entry_id in stops_counting(state)]
+    for area, rows in state["scoreHistory"].items():
+        if not rows:
+            continue
+        first = rows[0][ON]
+        for day, cause in starts:
+            if day > first:
+                yield day, area, cause
+        for day, cause, entry_id in stops:
+            if day > first and area in _areas_counting_entry(entry_id):
+                yield day, area, cause
+
+
+def _due(state: State, policy: Policy) -> Iterator[tuple[str, str, str]]:
+    """A re-evaluation is done once the area has a score on its day (rescore writes it)."""
+    done: dict[str, set[str]] = {}
+    for day, area, _ in _reevaluation_days(state):
+        have = done.get(area)
+        if have is None:
+            have = done[area] = {row[ON] for row in state["scoreHistory"][area]}
+        if day not in have:
+            have.add(day)  # one item per (day, area)
+            yield day, REEVALUATE, area
+
+
+def _reevaluate(ch: Change, when: str, area: str, day: str, policy: Policy) -> None:
+    cause = next(c for d, a, c in _reevaluation_days(ch.state) if d == when and a == area)
+    rescore(ch, area, when, cause)
 
 
 FEATURE = Feature(
@@ -86,4 +138,7 @@ FEATURE = Feature(
         "CertificationEarned": _certification_earned,
         "CertificationRemoved": _certification_removed,
     },
+    # the score of a day is known before the day's renewal and attainment work reads it
+    work=(Work(REEVALUATE, -2, _reevaluate),),
+    due=_due,
 )

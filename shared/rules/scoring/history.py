@@ -14,6 +14,7 @@ from typing import Any
 
 from ..change import Change
 from ..document import HELD, ON, QUALIFIED, TOTAL, VALUE, State
+from .credentials import counted
 from .display import fmt
 from .rulebook import rulebook_for
 from .score import AreaScore, Measurement, score_area
@@ -84,12 +85,15 @@ def track_of(state: State, area: str, on: str | None = None) -> str | None:
 
 
 def evaluate(state: State, area: str, on: str, roster: dict[str, set[str]] | None = None) -> AreaScore:
+    """The area's score on `on`. `roster`, when the caller has it: roster_of(state, on), or better
+    credentials.counted(roster_of(state, on), on), which a caller scoring several areas of one day
+    builds once."""
     book = rulebook_for(date.fromisoformat(on))
     return score_area(
         book,
         area,
         measurements_of(state, area, on),
-        roster_of(state, on) if roster is None else roster,
+        counted(roster_of(state, on) if roster is None else roster, on),
         track_of(state, area, on),
     )
 
@@ -127,7 +131,7 @@ def rescore(ch: Change, area: str, on: str, cause: str) -> None:
     for day in [on] + [h[ON] for h in history if h[ON] > on]:
         roster = ch.rosters.get(day)
         if roster is None:
-            roster = ch.rosters[day] = roster_of(ch.state, day)
+            roster = ch.rosters[day] = counted(roster_of(ch.state, day), day)
         score = evaluate(ch.state, area, day, roster)
         detail = score_detail(score)
         digest = f"{zlib.crc32(json.dumps(detail, sort_keys=True).encode()):08x}"  # what was announced

@@ -18,34 +18,20 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..calendar import CALENDAR_MONTHS, DAYS, Window
+from ..catalogue import resolve
 from ..program import AREAS, PROGRAM_LAUNCH
 
-METRICS = (
-    "netCustomerAdds",
-    "intermediateCertifications",
-    "advancedCertifications",
-    "usageGrowth",
-    "deployments",
-)
+METRICS = ("netCustomerAdds", "intermediateCertifications", "advancedCertifications", "usageGrowth", "deployments")
 ROSTER_METRICS = ("intermediateCertifications", "advancedCertifications")
 CATEGORIES = ("PERFORMANCE", "SKILLING", "CUSTOMER_SUCCESS")
 ASSOCIATIONS = ("CSP_T1", "CSP_T2", "DPOR", "PAL", "CPOR", "GDAP")
 TRACKS = ("ENTERPRISE", "SMB")
 DATA_DIR = Path(__file__).parents[1] / "data"
 _NUMBER = re.compile(r"^\d+(\.\d+)?(/\d+)?$")
-_PREFIX = "microsoft certified:"
 
 
 class RulebookError(ValueError):
     """A rulebook file is invalid; the message names the file and the bad entry."""
-
-
-def normalize_certification(name: str) -> str:
-    """Match names as written in the tables, ignoring case and a leading 'Microsoft Certified:'."""
-    n = " ".join(name.split()).lower()
-    if n.startswith(_PREFIX):
-        n = n[len(_PREFIX) :].strip()
-    return n
 
 
 class Part(NamedTuple):
@@ -59,14 +45,14 @@ class Part(NamedTuple):
 
 class Gate(NamedTuple):
     name: str
-    certifications: frozenset[str]
+    certifications: frozenset[str]  # catalogue entry ids
     persons: int
     points: int  # scaled
 
 
 class RosterRule(NamedTuple):
     gates: tuple[Gate, ...]
-    certifications: frozenset[str]
+    certifications: frozenset[str]  # catalogue entry ids
     points_per_person: int  # scaled
 
 
@@ -175,6 +161,17 @@ class _Reader:
         if not values or not all(isinstance(v, str) and v.strip() for v in values):
             raise self.fail(f"{path}.{key}", "expected a non-empty list of names")
         return values
+
+    def certifications(self, obj: Any, key: str, path: str) -> frozenset[str]:
+        """A list of certification names compiled to catalogue entry ids (shared.rules.catalogue):
+        the rulebook names entries, so an unresolved name fails the load."""
+        ids = set()
+        for i, name in enumerate(self.names(obj, key, path)):
+            entry = resolve(name)
+            if entry is None:
+                raise self.fail(f"{path}.{key}[{i}]", f"{name!r} is not a certification of the catalogue")
+            ids.add(entry.id)
+        return frozenset(ids)
 
 
 def parse_rulebook(raw: Any, origin: str) -> Rulebook:
@@ -336,14 +333,14 @@ def _read_metric(r: _Reader, key: str, m: Any, path: str) -> dict[str, Any]:
             gates.append(
                 {
                     "name": r.get(g, "name", gpath, str),
-                    "certs": frozenset(map(normalize_certification, r.names(g, "certifications", gpath))),
+                    "certs": r.certifications(g, "certifications", gpath),
                     "persons": persons,
                     "points": r.number(g, "points", gpath, required=False) or Fraction(0),
                 }
             )
         out["roster"] = {
             "gates": gates,
-            "certs": frozenset(map(normalize_certification, r.names(ro, "certifications", rpath))),
+            "certs": r.certifications(ro, "certifications", rpath),
             "ppp": r.number(ro, "pointsPerPerson", rpath),
         }
     return out

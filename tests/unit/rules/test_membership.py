@@ -38,7 +38,11 @@ def test_the_partner_view_names_dated_work_no_daily_run_has_done_yet():
     p.tick("2023-09-01")
     assert partner_view(p.state, "2023-09-01")["pendingWork"] == []
     later = partner_view(p.state, "2023-12-20")["pendingWork"]
-    assert [(w["kind"], w["dueOn"]) for w in later] == [("RENEWAL_RISK", "2023-09-09"), ("ANNIVERSARY", "2023-11-08")]
+    # the two REEVALUATE items are the new rulebooks' effectiveFrom days (capability_score)
+    assert [(w["kind"], w["dueOn"]) for w in later] == [
+        ("RENEWAL_RISK", "2023-09-09"), ("REEVALUATE", "2023-09-19"), ("ANNIVERSARY", "2023-11-08"),
+        ("REEVALUATE", "2023-12-01"),
+    ]
     p.tick("2023-12-20")
     assert partner_view(p.state, "2023-12-20")["pendingWork"] == []
 

@@ -141,8 +141,8 @@ def test_security_skilling_gates_need_two_people_from_2023_12_01():
     before, certs_before = gates_of("2023-11-30")
     after, certs_after = gates_of("2023-12-01")
     assert before == [1, 1] and after == [2, 2]
-    assert "security operations analyst associate" in certs_before
-    assert "security operations analyst associate" not in certs_after
+    assert "security-operations-analyst-associate" in certs_before  # catalogue entry ids
+    assert "security-operations-analyst-associate" not in certs_after
 
 
 def test_guidance_names_what_each_metric_still_needs_smallest_change_first():

@@ -289,13 +289,11 @@ def test_a_retired_certification_counts_inside_its_grace_period():
     assert mw_intermediate("2027-03-31", "Microsoft 365 Fundamentals") == "5.00"
 
 
-@pytest.mark.xfail(strict=True, reason="catalogue dates wired in stage 2")
 def test_a_retired_certification_counts_for_nothing_after_its_grace_period():
     # requirements.md §4: counts through Mar 31, 2027, so not on Apr 1, 2027.
     assert mw_intermediate("2027-04-01", "Microsoft 365 Fundamentals") == "0.00"
 
 
-@pytest.mark.xfail(strict=True, reason="catalogue dates wired in stage 2")
 def test_a_v2026_step_3_certification_past_its_grace_period_earns_nothing():
     # requirements.md §5b: Information Protection Administrator "retired May 31, 2025, valid for 1
     # year" (countsThrough 2026-05-31). SMB gates met: 4 + 4, and no Step 3 points on 2026-09-01.

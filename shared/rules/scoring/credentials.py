@@ -1,0 +1,92 @@
+"""The roster as scoring reads it: each stored certification name resolved through the catalogue
+(shared.rules.catalogue) on the day of the score.
+
+The document keeps every name as the feed sent it (shared.rules.document, roster), so a name the
+catalogue learns later counts from then on without rewriting stored documents. A name counts on a
+day only when it resolves to an entry that counts on that day (`counts_on`); a name that resolves
+to nothing stays on the roster, counts for nothing and is listed by `unrecognised`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..catalogue import resolve
+from ..document import ON, State
+
+CERTIFICATION_AS_WRITTEN = 3  # roster history rows: [on, eventId, held, certificationAsWritten]
+
+
+class Counted(dict):
+    """A roster keyed by catalogue entry id, as `counted` builds it (a subclass so that a roster
+    keyed by stored names is never mistaken for one)."""
+
+    __slots__ = ()
+
+
+def counted(roster: dict[str, set[str]], on: str) -> Counted:
+    """Catalogue entry id -> the people holding it, for the entries that count on `on` (a person
+    holding an entry under two names is one person). `roster` is keyed by stored names
+    (shared.rules.scoring.history.roster_of); a Counted one is returned as it is."""
+    if roster.__class__ is Counted:
+        return roster  # type: ignore[return-value]
+    out = Counted()
+    memo = _SPANS.get
+    for name, holders in roster.items():
+        span = memo(name, _UNSEEN)
+        if span is _UNSEEN:
+            span = _span(name)
+        if span is None:
+            continue
+        ident, first, last = span
+        if first <= on <= last:  # counts_on, on ISO days (they sort as dates)
+            have = out.get(ident)
+            out[ident] = holders if have is None else have | holders
+    return out
+
+
+_MEMO_BOUND = 65536  # stored names remembered (feeds repeat a few)
+_SPANS: dict[str, tuple[str, str, str] | None] = {}  # stored name -> (entry id, first day, last day) | None
+_UNSEEN = object()
+
+
+def _span(name: str) -> tuple[str, str, str] | None:
+    entry = resolve(name)
+    span = None if entry is None else (
+        entry.id,
+        entry.counts_from.isoformat() if entry.counts_from else "0000-00-00",
+        entry.counts_through.isoformat() if entry.counts_through else "9999-99-99",
+    )
+    if len(_SPANS) < _MEMO_BOUND:
+        _SPANS[name] = span
+    return span
+
+
+def unrecognised(state: State, roster: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """The names of `roster` (shared.rules.scoring.history.roster_of) the catalogue does not know,
+    each as the feed last wrote it, with its number of people; sorted by name."""
+    out = []
+    for key, holders in roster.items():
+        if not holders or resolve(key) is not None:
+            continue
+        entry = state["roster"][key]
+        latest = max((h[-1] for people in (entry["held"], entry["removed"]) for h in people.values()),
+                     key=lambda row: (row[ON], row[1]))
+        out.append({"certification": latest[CERTIFICATION_AS_WRITTEN], "people": len(holders)})
+    return sorted(out, key=lambda u: (u["certification"].casefold(), u["certification"]))
+
+
+def stops_counting(state: State) -> list[tuple[str, str]]:
+    """(the day after an entry stops counting, entry id) for each entry someone on the roster held
+    on or before its last counting day."""
+    out = set()
+    for key, entry in state["roster"].items():
+        cert = resolve(key)
+        if cert is None or cert.counts_through is None:
+            continue
+        last = cert.counts_through.isoformat()
+        if any(row[ON] <= last for people in (entry["held"], entry["removed"]) for h in people.values()
+               for row in h):
+            out.add((date.fromordinal(cert.counts_through.toordinal() + 1).isoformat(), cert.id))
+    return sorted(out)
