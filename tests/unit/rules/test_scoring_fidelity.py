@@ -1,0 +1,164 @@
+"""Scoring on real feeds (issue 20 items 5-8, issue 17 items 1 and 4): tracks held apart, an
+unassociated figure counted once, a display that never contradicts the decision, guidance that
+counts the gates already met, and which rules scored what. Each test cites its FAQ passage or
+requirements.md row and uses the issue's counter-example."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+from shared.rules.document import upgrade
+from shared.rules.scoring.history import measurements_of
+from shared.rules.views import scores_view
+from tests.unit.builders import Partner, cert, metrics
+
+MW_ON = "2022-11-01"  # launch tables (rulebook 2022-10-03)
+V2026_ON = "2026-09-01"
+
+
+def area_view(p: Partner, area: str, on: str) -> dict:
+    return next(a for a in scores_view(p.state, on)["areas"] if a["solutionArea"] == area)
+
+
+def points(view: dict, metric: str) -> str:
+    return next(m["points"] for m in view["metrics"] if m["metric"] == metric)
+
+
+def modern_work_partner() -> Partner:
+    """3 intermediate and 1 advanced certified people: Enterprise 7.50 + 7.50, SMB 10.00 + 15.00
+    (requirements.md §4: 2.5 / 5 per intermediate person, 7.5 / 15 per advanced person)."""
+    p = Partner()
+    for i in range(3):
+        p.fact("CertificationEarned", cert(f"i{i}", "Teams Administrator Associate", "2022-10-20"))
+    p.fact("CertificationEarned", cert("x", "Microsoft 365 Enterprise Administrator Expert", "2022-10-20"))
+    return p
+
+
+ENTERPRISE_REPORT = {"netCustomerAdds": 3, "deployments": 2, "usageGrowth": 500}
+
+
+# --- issue 20 item 5 / issue 17 item 1: each track scored from its own measurements -------------
+
+
+def test_an_enterprise_report_is_scored_at_enterprise_rates_only():
+    # requirements.md §4 Modern Work usage growth: Enterprise "CPOR: max at 1,000 growth" (30 points,
+    # so 500 earns 15), SMB "CPOR: max at 500 MAU growth" (500 earns 30); §1 "Tracks": both paths are
+    # scored and the higher counts. Enterprise: 12 + 7.5 + 7.5 + 15 + 10 = 52.00, not attained. The
+    # same figures read at SMB rates would give 6 + 10 + 15 + 30 + 10 = 71.00 (the bug).
+    p = modern_work_partner()
+    p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-01", ENTERPRISE_REPORT, "CPOR", track="ENTERPRISE"))
+    view = area_view(p, "MODERN_WORK", MW_ON)
+    assert (view["track"], view["total"], view["qualified"]) == ("ENTERPRISE", "52.00", False)
+    assert points(view, "usageGrowth") == "15.00"
+    assert {x["track"]: x["total"] for x in view["paths"]} == {"ENTERPRISE": "52.00", "SMB": "25.00"}
+
+
+def test_a_later_smb_report_no_longer_overwrites_the_enterprise_figures():
+    # requirements.md §4: "The same tenant can count in both tracks": each path keeps its figures.
+    p = modern_work_partner()
+    p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-01", ENTERPRISE_REPORT, "CPOR", track="ENTERPRISE"))
+    p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-05", {"netCustomerAdds": 1, "deployments": 1,
+                                                                     "usageGrowth": 100}, "CPOR", track="SMB"))
+    view = area_view(p, "MODERN_WORK", "2022-11-06")
+    paths = {x["track"]: x["total"] for x in view["paths"]}
+    # SMB: 2 + 10 + 15 + 6 + 5 = 38; Enterprise unchanged.
+    assert paths == {"ENTERPRISE": "52.00", "SMB": "38.00"}
+    assert (view["track"], view["total"]) == ("ENTERPRISE", "52.00")
+
+
+def test_an_untagged_report_feeds_every_track_and_a_tracks_own_later_report_replaces_it_there():
+    # The contract grows compatibly (issue 17 item 1): a report without `track` keeps today's
+    # meaning (both paths read it); for a path, the latest report in force among the untagged
+    # ones and its own decides.
+    p = modern_work_partner()
+    p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-01", ENTERPRISE_REPORT, "CPOR"))
+    assert {x["track"]: x["total"] for x in area_view(p, "MODERN_WORK", MW_ON)["paths"]} == {
+        "ENTERPRISE": "52.00", "SMB": "71.00"}
+    p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-03", {"usageGrowth": 100}, "CPOR", track="SMB"))
+    assert {x["track"]: x["total"] for x in area_view(p, "MODERN_WORK", "2022-11-03")["paths"]} == {
+        "ENTERPRISE": "52.00", "SMB": "47.00"}  # SMB usage growth 100 x 3/50 = 6 instead of 30
+    p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-04", {"usageGrowth": 1000}, "CPOR"))
+    assert {x["track"]: x["total"] for x in area_view(p, "MODERN_WORK", "2022-11-04")["paths"]} == {
+        "ENTERPRISE": "67.00", "SMB": "71.00"}  # the later untagged report is in force on both paths again
+    # as of the earlier day, the facts then are read
+    assert {x["track"]: x["total"] for x in area_view(p, "MODERN_WORK", "2022-11-02")["paths"]} == {
+        "ENTERPRISE": "52.00", "SMB": "71.00"}
+
+
+def test_security_v2026_paths_are_each_scored_from_their_own_figures():
+    # requirements.md §5b: Enterprise and SMB paths, "both scored; the higher solution-area score
+    # counts". Enterprise figures that reach the Enterprise maximum and weak SMB figures: the
+    # Enterprise path wins. On shared figures the SMB path (at least the Enterprise points per unit)
+    # always won (docs/decisions.md "Both paths of a HIGHER area read the same measurements", before).
+    p = Partner()
+    for i in range(2):
+        p.fact("CertificationEarned", cert(f"e{i}", "Azure Security Engineer Associate", V2026_ON))
+        p.fact("CertificationEarned", cert(f"o{i}", "Security Operations Analyst Associate", V2026_ON))
+    for i in range(6):
+        p.fact("CertificationEarned", cert(f"x{i}", "Cybersecurity Architect Expert", V2026_ON))
+    p.fact("MetricsReported", metrics("SECURITY", V2026_ON, {"netCustomerAdds": 10}, "PAL", track="ENTERPRISE"))
+    p.fact("MetricsReported", metrics("SECURITY", V2026_ON, {"deployments": 6, "usageGrowth": 25000}, "PAL",
+                                      track="ENTERPRISE", segment="AZURE"))
+    p.fact("MetricsReported", metrics("SECURITY", V2026_ON, {"netCustomerAdds": 1}, "PAL", track="SMB"))
+    view = area_view(p, "SECURITY", V2026_ON)
+    # Enterprise 20 + 40 + 20 + 20 = 100; SMB 4 + 40 + 0 + 0 = 44.
+    assert {x["track"]: x["total"] for x in view["paths"]} == {"ENTERPRISE": "100.00", "SMB": "44.00"}
+    assert (view["track"], view["total"], view["qualified"]) == ("ENTERPRISE", "100.00", True)
+
+
+def test_a_report_for_a_track_an_area_does_not_have_scores_on_its_one_track():
+    # requirements.md §1 "Tracks (V2023)": two tracks existed only for Modern Work and Business
+    # Applications; a feed's SMB classification of a Data & AI partner (V2026 vocabulary) still
+    # scores under the single launch track.
+    p = Partner()
+    p.fact("MetricsReported", metrics("DATA_AI", "2022-11-01", {"netCustomerAdds": 2}, "PAL", track="SMB"))
+    assert points(area_view(p, "DATA_AI", "2022-11-01"), "netCustomerAdds") == "20.00"
+
+
+def test_a_document_stored_before_tracks_were_kept_apart_loads_and_scores_as_it_did():
+    # Stored documents in the earlier layout (document.upgrade): every measurement key was
+    # "metric|association|segment", the report's track kept only in the track history. Those keys
+    # are today's untagged keys: they feed every path, as they did.
+    p = modern_work_partner()
+    p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-01", ENTERPRISE_REPORT, "CPOR", track="ENTERPRISE"))
+    old = json.loads(json.dumps(p.state))
+    old["measurements"]["MODERN_WORK"] = {k.rpartition("|")[0]: v for k, v in old["measurements"]["MODERN_WORK"].items()}
+    stored = upgrade(json.loads(json.dumps(old)))
+    assert stored["measurements"] == old["measurements"]
+    assert {m.track for m in measurements_of(stored, "MODERN_WORK", MW_ON)} == {None}
+    view = next(a for a in scores_view(stored, MW_ON)["areas"] if a["solutionArea"] == "MODERN_WORK")
+    assert (view["track"], view["total"]) == ("SMB", "71.00")  # as scored before the change
+    # a new report for the Enterprise path is then in force on that path only
+    p.state = stored
+    p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-02", {"usageGrowth": 0}, "CPOR", track="ENTERPRISE"))
+    assert {x["track"]: x["total"] for x in area_view(p, "MODERN_WORK", "2022-11-02")["paths"]} == {
+        "ENTERPRISE": "37.00", "SMB": "71.00"}
+
+
+# --- issue 20 item 6: a figure without an association counts once -------------------------------
+
+
+def test_security_net_adds_without_an_association_count_once():
+    # requirements.md §5a: net customer adds "2" per add, "20 (10, Azure and M365 combined)";
+    # Azure PAL only, M365 CPOR only. 5 adds reported with segment AZURE and no association are one
+    # figure the feed aggregated: 5 x 2 = 10 points, not 10 for PAL plus 10 for CPOR.
+    p = Partner()
+    p.fact("MetricsReported", {"solutionArea": "SECURITY", "measuredOn": "2022-11-01", "measurements": [
+        {"metric": "netCustomerAdds", "value": "5", "segment": "AZURE"}]})
+    assert points(area_view(p, "SECURITY", "2022-11-01"), "netCustomerAdds") == "10.00"
+    units = next(m["units"] for m in area_view(p, "SECURITY", "2022-11-01")["metrics"]
+                 if m["metric"] == "netCustomerAdds")
+    assert units == 5
+
+
+def test_an_unassociated_figure_takes_the_best_paying_part_of_a_metric():
+    # requirements.md §4 Modern Work usage growth Enterprise: "CPOR: max at 1,000; DPOR: max at 4,000"
+    # ("the better association option counts"): 500 without an association earns the CPOR 15, once.
+    p = Partner()
+    p.fact("MetricsReported", {"solutionArea": "MODERN_WORK", "measuredOn": MW_ON, "track": "ENTERPRISE",
+                               "measurements": [{"metric": "usageGrowth", "value": "500"}]})
+    view = area_view(p, "MODERN_WORK", MW_ON)
+    enterprise = next(x for x in view["paths"] if x["track"] == "ENTERPRISE")
+    assert enterprise["total"] == "15.00"
+    assert Fraction(enterprise["total"]) == Fraction(3, 100) * 500
