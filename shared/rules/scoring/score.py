@@ -44,21 +44,25 @@ class AreaScore:
     MetricScores only when `metrics` is first read; treat it as read-only. `paths` lists every
     track scored (a HIGHER area: all of them, the chosen one among them; otherwise the one)."""
 
-    __slots__ = ("area", "track", "rulebook", "_metrics", "_rows", "_labels", "_total", "_qualified", "_paths")
+    __slots__ = ("area", "track", "rulebook", "_metrics", "_rows", "_labels", "_total", "_qualified", "_paths",
+                 "gate_gaps")
 
     def __init__(self, area: str, track: str, rulebook: Rulebook, metrics: tuple[MetricScore, ...]):
         self.area, self.track, self.rulebook, self._metrics = area, track, rulebook, metrics
         self._rows = self._labels = self._total = self._qualified = self._paths = None
+        self.gate_gaps: dict[str, int] = {}
 
     @classmethod
     def _of_rows(
         cls, area: str, track: str, rulebook: Rulebook, rows: list[tuple[int, int]], labels: tuple,
-        total: int, qualified: bool, paths: tuple[Path, ...] | None = None,
+        total: int, qualified: bool, paths: tuple[Path, ...] | None = None, gate_gaps: dict[str, int] | None = None,
     ) -> AreaScore:
         self = cls.__new__(cls)
         self.area, self.track, self.rulebook, self._metrics = area, track, rulebook, None
         self._rows, self._labels, self._total, self._qualified = rows, labels, total, qualified
         self._paths = paths
+        # metric -> persons still missing in its unmet step gates (the metrics with gates only)
+        self.gate_gaps = gate_gaps or {}
         return self
 
     @property
@@ -212,7 +216,11 @@ def score_area(
         tp = plan.by_name.get(track, plan.tracks[0])
         rows, total, every = _rows(tp, values, counts)
         qualified = total >= plan.threshold and every
-    return AreaScore._of_rows(plan.area_name, tp.name, rulebook, rows, tp.labels, total, qualified, paths)
+    gaps = {}
+    for (key, _, _), (_, kind, _, gates, _, _) in zip(tp.labels, tp.metrics, strict=True):
+        if kind is _ROSTER and gates:
+            gaps[key] = sum(persons - counts[gl] for gl, persons, _ in gates if counts[gl] < persons)
+    return AreaScore._of_rows(plan.area_name, tp.name, rulebook, rows, tp.labels, total, qualified, paths, gaps)
 
 
 def _rows(tp: _TrackPlan, values: list[Any], counts: list[int]) -> tuple[list[tuple[int, int]], int, bool]:

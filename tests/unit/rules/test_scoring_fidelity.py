@@ -8,7 +8,11 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from shared.rules.document import upgrade
+from shared.rules.scoring.display import apportion, fmt_total, total_cents
 from shared.rules.scoring.history import measurements_of
 from shared.rules.views import scores_view
 from tests.unit.builders import Partner, cert, metrics
@@ -162,3 +166,113 @@ def test_an_unassociated_figure_takes_the_best_paying_part_of_a_metric():
     enterprise = next(x for x in view["paths"] if x["track"] == "ENTERPRISE")
     assert enterprise["total"] == "15.00"
     assert Fraction(enterprise["total"]) == Fraction(3, 100) * 500
+
+
+# --- issue 20 item 7: the display never contradicts the decision --------------------------------
+
+
+def test_a_total_below_70_never_shows_70_00_and_the_metrics_add_up_to_it():
+    # FAQ: "a minimum of 70 points" to attain; requirements.md §4 Modern Work Enterprise usage growth
+    # "DPOR: max at 4,000" (3/400 of a point per user). 20 + 2.5 + 7.5 + 15 + 3,333 x 3/400 (24.9975)
+    # = 69.9975: not attained, shown "69.99" (half up it read "70.00" beside "not qualified").
+    p = Partner()
+    p.fact("CertificationEarned", cert("i", "Teams Administrator Associate", "2022-10-20"))
+    p.fact("CertificationEarned", cert("x", "Microsoft 365 Enterprise Administrator Expert", "2022-10-20"))
+    p.fact("MetricsReported", metrics("MODERN_WORK", MW_ON, {"netCustomerAdds": 5, "deployments": 3}, "CPOR"))
+    p.fact("MetricsReported", metrics("MODERN_WORK", MW_ON, {"usageGrowth": 3333}, "DPOR"))
+    view = area_view(p, "MODERN_WORK", MW_ON)
+    assert (view["track"], view["total"], view["qualified"], view["attained"]) == ("ENTERPRISE", "69.99", False, False)
+    assert points(view, "usageGrowth") == "24.99"
+    assert sum(Fraction(m["points"]) for m in view["metrics"]) == Fraction("69.99")
+    evaluated = [d for d in p.of("ScoreEvaluated") if d["solutionArea"] == "MODERN_WORK"][-1]
+    assert evaluated["total"] == "69.99"
+
+
+def test_security_metrics_add_up_to_the_displayed_total_and_categories_are_decimal_strings():
+    # requirements.md §5a (launch): Step 3 20/3 per person, deployments 10/3 each, net adds 2 each,
+    # usage growth 1 per USD 1,250. 4 x 20/3 + 5 x 10/3 + 20 + 7 = 70.333...: shown "70.33"; half up
+    # each metric read 26.67 + 16.67 + 20.00 + 7.00 = 70.34, and the categories "80/3", "70/3".
+    p = Partner()
+    p.fact("CertificationEarned", cert("e", "Azure Security Engineer Associate", "2022-10-20"))
+    p.fact("CertificationEarned", cert("o", "Security Operations Analyst Associate", "2022-10-20"))
+    for i in range(3):
+        p.fact("CertificationEarned", cert(f"x{i}", "Cybersecurity Architect Expert", "2022-10-20"))
+    p.fact("MetricsReported", metrics("SECURITY", "2022-11-01", {"netCustomerAdds": 10}, "PAL"))
+    p.fact("MetricsReported", metrics("SECURITY", "2022-11-01", {"deployments": 5, "usageGrowth": 8750}, "PAL",
+                                      segment="AZURE"))
+    view = area_view(p, "SECURITY", "2022-11-01")
+    assert (view["total"], view["qualified"]) == ("70.33", True)
+    shown = {m["metric"]: m["points"] for m in view["metrics"]}
+    # largest remainder: two equal remainders, the first metric listed takes the cent
+    assert shown == {"netCustomerAdds": "20.00", "intermediateCertifications": "26.67", "deployments": "16.66",
+                     "usageGrowth": "7.00"}
+    assert view["categories"] == {"PERFORMANCE": "20.00", "SKILLING": "26.67", "CUSTOMER_SUCCESS": "23.66"}
+
+
+def _numbers(node) -> list:
+    """Every value of a JSON document that is a number (bools aside) or a fraction-like string."""
+    if isinstance(node, dict):
+        return [x for v in node.values() for x in _numbers(v)]
+    if isinstance(node, list):
+        return [x for v in node for x in _numbers(v)]
+    if isinstance(node, str) and "/" in node and node.replace("/", "").isdigit():
+        return [node]
+    return [node] if isinstance(node, float) else []
+
+
+def test_every_number_of_the_scores_view_is_a_decimal_string_or_a_count():
+    p = Partner()
+    p.fact("CertificationEarned", cert("e", "Azure Security Engineer Associate", "2022-10-20"))
+    p.fact("CertificationEarned", cert("o", "Security Operations Analyst Associate", "2022-10-20"))
+    p.fact("MetricsReported", metrics("SECURITY", "2022-11-01", {"deployments": 1, "usageGrowth": 10}, "PAL",
+                                      segment="AZURE"))
+    p.fact("MetricsReported", metrics("MODERN_WORK", MW_ON, {"usageGrowth": 3333}, "DPOR"))
+    assert _numbers(scores_view(p.state, "2022-11-01")) == []
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.lists(st.fractions(min_value=0, max_value=40, max_denominator=400), min_size=1, max_size=6))
+def test_apportioned_metric_points_add_up_to_the_total_each_within_a_cent(parts):
+    total = sum(parts, Fraction(0))
+    for threshold in (Fraction(70), total, total + Fraction(1, 1000)):
+        cents = total_cents(total, threshold)
+        shown = apportion(parts, cents)
+        assert sum(shown) == cents
+        assert all(abs(Fraction(c, 100) - p) < Fraction(1, 100) for c, p in zip(shown, parts, strict=True))
+        assert all(c == 0 for c, p in zip(shown, parts, strict=True) if p == 0)
+    assert fmt_total(Fraction("69.995"), Fraction(70)) == "69.99"
+    assert fmt_total(Fraction(70), Fraction(70)) == "70.00"
+    assert fmt_total(Fraction("70.005"), Fraction(70)) == "70.01"
+    if total < 70:
+        assert Fraction(fmt_total(total, Fraction(70))) < 70
+
+
+# --- issue 20 item 8: guidance counts the step gates already met --------------------------------
+
+
+def _data_ai(*held: tuple[str, int]) -> dict:
+    # requirements.md §2a: 3 net adds (30), 20 % usage growth (20), 5 deployments (10): 60 points.
+    p = Partner()
+    for name, n in held:
+        for i in range(n):
+            p.fact("CertificationEarned", cert(f"{name[:5]}-{i}", name, "2022-10-20"))
+    p.fact("MetricsReported", metrics("DATA_AI", "2022-11-01", {"netCustomerAdds": 3, "usageGrowth": 20,
+                                                                 "deployments": 5}, "PAL"))
+    view = area_view(p, "DATA_AI", "2022-11-01")
+    assert view["total"] == "60.00"
+    return next(n for n in view["guidance"]["needs"] if n["metric"] == "intermediateCertifications")
+
+
+def test_guidance_counts_the_step_gates_already_met():
+    # requirements.md §2b (V2023): Step 1 "2 people with Azure Solutions Architect Expert", Step 2
+    # "2 people with Azure Administrator Associate", Step 3 4 points per person, "paid only after
+    # Steps 1 and 2 are met". Both gates met, 60 points: 3 more people (60 + 3 x 4 = 72), not "4
+    # gate people and 7 units".
+    need = _data_ai(("Azure Solutions Architect Expert", 2), ("Azure Administrator Associate", 2))
+    assert (need["unitsNeeded"], need["gatePersonsNeeded"], need["pointsGained"]) == (3, 0, "12.00")
+    # Only Step 1 met: the 2 administrators of Step 2, then the 3 Step 3 people.
+    need = _data_ai(("Azure Solutions Architect Expert", 2))
+    assert (need["unitsNeeded"], need["gatePersonsNeeded"]) == (5, 2)
+    # One administrator already: one more.
+    need = _data_ai(("Azure Solutions Architect Expert", 2), ("Azure Administrator Associate", 1))
+    assert need["gatePersonsNeeded"] == 1
