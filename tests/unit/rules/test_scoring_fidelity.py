@@ -276,3 +276,30 @@ def test_guidance_counts_the_step_gates_already_met():
     # One administrator already: one more.
     need = _data_ai(("Azure Solutions Architect Expert", 2), ("Azure Administrator Associate", 1))
     assert need["gatePersonsNeeded"] == 1
+
+
+# --- issue 17 item 4: which rules scored what is visible ----------------------------------------
+
+
+def test_the_scores_api_partnerctl_status_and_the_dashboard_name_the_rulebook_and_each_path():
+    # requirements.md §1 "Tracks (V2026)": Modern Work "score[s] both paths and keep[s] the higher
+    # solution-area score"; Azure areas "classify the partner into one track".
+    from devstack.render import rules_scored
+    from functions.partner_api import dashboard
+
+    p = modern_work_partner()
+    p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-01", ENTERPRISE_REPORT, "CPOR", track="ENTERPRISE"))
+    p.fact("MetricsReported", metrics("DATA_AI", "2022-11-01", {"netCustomerAdds": 1}, "PAL"))
+    mw = area_view(p, "MODERN_WORK", MW_ON)
+    assert (mw["rulebookVersion"], mw["trackSelection"]) == ("2022-10-03", "HIGHER")
+    assert mw["paths"] == [{"track": "ENTERPRISE", "total": "52.00", "qualified": False, "chosen": True},
+                           {"track": "SMB", "total": "25.00", "qualified": False, "chosen": False}]
+    assert rules_scored(mw) == "rulebook 2022-10-03, ENTERPRISE track (higher of ENTERPRISE 52.00 <- counts, SMB 25.00)"
+    data_ai = area_view(p, "DATA_AI", MW_ON)
+    assert data_ai["trackSelection"] == "CLASSIFIED" and len(data_ai["paths"]) == 1
+    assert rules_scored(data_ai) == "rulebook 2022-10-03, ENTERPRISE track"
+    page = dashboard.render(p.state, MW_ON)
+    assert ('<span class="path chosen" data-track="ENTERPRISE" data-total="52.00">enterprise 52.00</span>'
+            in page)
+    assert '<span class="path" data-track="SMB" data-total="25.00">smb 25.00</span>' in page
+    assert "rulebook 2022-10-03" in page
