@@ -11,6 +11,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devstack.render import rules_scored
+from functions.partner_api import dashboard
 from shared.rules.document import upgrade
 from shared.rules.scoring.display import apportion, fmt_total, total_cents
 from shared.rules.scoring.history import measurements_of
@@ -284,9 +286,6 @@ def test_guidance_counts_the_step_gates_already_met():
 def test_the_scores_api_partnerctl_status_and_the_dashboard_name_the_rulebook_and_each_path():
     # requirements.md §1 "Tracks (V2026)": Modern Work "score[s] both paths and keep[s] the higher
     # solution-area score"; Azure areas "classify the partner into one track".
-    from devstack.render import rules_scored
-    from functions.partner_api import dashboard
-
     p = modern_work_partner()
     p.fact("MetricsReported", metrics("MODERN_WORK", "2022-11-01", ENTERPRISE_REPORT, "CPOR", track="ENTERPRISE"))
     p.fact("MetricsReported", metrics("DATA_AI", "2022-11-01", {"netCustomerAdds": 1}, "PAL"))
