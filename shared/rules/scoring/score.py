@@ -45,25 +45,37 @@ class AreaScore:
     track scored (a HIGHER area: all of them, the chosen one among them; otherwise the one)."""
 
     __slots__ = ("area", "track", "rulebook", "_metrics", "_rows", "_labels", "_total", "_qualified", "_paths",
-                 "gate_gaps")
+                 "_gates")
 
     def __init__(self, area: str, track: str, rulebook: Rulebook, metrics: tuple[MetricScore, ...]):
         self.area, self.track, self.rulebook, self._metrics = area, track, rulebook, metrics
-        self._rows = self._labels = self._total = self._qualified = self._paths = None
-        self.gate_gaps: dict[str, int] = {}
+        self._rows = self._labels = self._total = self._qualified = self._paths = self._gates = None
 
     @classmethod
     def _of_rows(
         cls, area: str, track: str, rulebook: Rulebook, rows: list[tuple[int, int]], labels: tuple,
-        total: int, qualified: bool, paths: tuple[Path, ...] | None = None, gate_gaps: dict[str, int] | None = None,
+        total: int, qualified: bool, paths: tuple[Path, ...] | None = None, gates: tuple | None = None,
     ) -> AreaScore:
         self = cls.__new__(cls)
         self.area, self.track, self.rulebook, self._metrics = area, track, rulebook, None
         self._rows, self._labels, self._total, self._qualified = rows, labels, total, qualified
         self._paths = paths
-        # metric -> persons still missing in its unmet step gates (the metrics with gates only)
-        self.gate_gaps = gate_gaps or {}
+        self._gates = gates  # (the track's _TrackPlan, the certification list counts) until gate_gaps is read
         return self
+
+    @property
+    def gate_gaps(self) -> dict[str, int]:
+        """Metric -> persons still missing in its unmet step gates (the metrics with gates only)."""
+        if self._gates is None:
+            return {}
+        if self._gates.__class__ is tuple:
+            tp, counts = self._gates
+            self._gates = {
+                key: sum(persons - counts[gl] for gl, persons, _ in gates if counts[gl] < persons)
+                for (key, _, _), (_, kind, _, gates, _, _) in zip(tp.labels, tp.metrics, strict=True)
+                if kind is _ROSTER and gates
+            }
+        return self._gates
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -216,11 +228,8 @@ def score_area(
         tp = plan.by_name.get(track, plan.tracks[0])
         rows, total, every = _rows(tp, values, counts)
         qualified = total >= plan.threshold and every
-    gaps = {}
-    for (key, _, _), (_, kind, _, gates, _, _) in zip(tp.labels, tp.metrics, strict=True):
-        if kind is _ROSTER and gates:
-            gaps[key] = sum(persons - counts[gl] for gl, persons, _ in gates if counts[gl] < persons)
-    return AreaScore._of_rows(plan.area_name, tp.name, rulebook, rows, tp.labels, total, qualified, paths, gaps)
+    return AreaScore._of_rows(plan.area_name, tp.name, rulebook, rows, tp.labels, total, qualified, paths,
+                              (tp, counts))
 
 
 def _rows(tp: _TrackPlan, values: list[Any], counts: list[int]) -> tuple[list[tuple[int, int]], int, bool]:
