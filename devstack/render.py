@@ -133,6 +133,17 @@ def print_outbound(events: list[dict[str, Any]], indent: str = "  ") -> None:
             out(f"{indent}    {describe(e)}")
 
 
+def rules_scored(area: dict[str, Any]) -> str:
+    """Which rules scored an area (issue 17 item 4): the rulebook version and the track; for an area
+    scoring every track and keeping the higher, each path's total and which one counts."""
+    text = f"rulebook {area.get('rulebookVersion')}, {area.get('track')} track"
+    paths = area.get("paths") or []
+    if area.get("trackSelection") == "HIGHER" and len(paths) > 1:
+        text += " (higher of " + ", ".join(
+            f"{p['track']} {p['total']}{' <- counts' if p.get('chosen') else ''}" for p in paths) + ")"
+    return text
+
+
 def print_status(p: dict[str, Any], s: dict[str, Any], e: dict[str, Any]) -> None:
     legacy = p.get("legacy") or {}
     out(f"Partner {p['partnerId']}  (as of {p['on']})")
@@ -185,7 +196,8 @@ def print_status(p: dict[str, Any], s: dict[str, Any], e: dict[str, Any]) -> Non
             elif zero:
                 note = "zero: " + ", ".join(zero)
         held = "  (held)" if a.get("attained") else ""
-        out(f"  {a['solutionArea']:<24} {bar(total)} {total:6.2f}/100 {mark}{held}{'  ' + note if note else ''}")
+        out(f"  {a['solutionArea']:<24} {bar(total)} {a['total']:>6}/100 {mark}{held}{'  ' + note if note else ''}")
+        out(f"  {'':<24} {rules_scored(a)}")
     if idle:
         out(f"  {'no points yet:':<24} {', '.join(idle)}")
     out("")

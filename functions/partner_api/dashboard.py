@@ -98,6 +98,7 @@ main{max-width:1340px;margin:0 auto;padding:10px 14px 18px}
 .cat-SKILLING{background:#7b4fc2 !important}
 .cat-CUSTOMER_SUCCESS{background:#138a8a !important}
 .meta{margin:4px 0 0;font-size:.85rem;color:#6b7685}
+.meta .path.chosen{font-weight:600}
 .guidance{margin:0 0 6px;padding:3px 8px;border-left:3px solid #2f6fd6;background:#eef3fc;color:#1c2430;font-size:.93rem}
 .guidance .need{font-weight:600;white-space:nowrap}
 .guidance .outcome{color:#5b6676}
@@ -222,6 +223,18 @@ def _guidance(area: str, guidance: dict[str, Any]) -> str:
             f'<span class="outcome">({outcome})</span></p>')
 
 
+def _paths(area: dict[str, Any]) -> str:
+    """For an area that scores every track and keeps the higher total: each path's total, the one
+    that counts marked (issue 17 item 4)."""
+    paths = area.get("paths") or []
+    if area.get("trackSelection") != "HIGHER" or len(paths) < 2:
+        return ""
+    items = ", ".join(
+        f'<span class="path{" chosen" if p.get("chosen") else ""}" data-track="{_e(p["track"])}" '
+        f'data-total="{_e(p["total"])}">{_e(p["track"].lower())} {_e(p["total"])}</span>' for p in paths)
+    return f" (higher of {items})"
+
+
 def _card(area: dict[str, Any], designation: dict[str, Any] | None) -> str:
     key = area["solutionArea"]
     status = status_of(area)
@@ -243,7 +256,7 @@ def _card(area: dict[str, Any], designation: dict[str, Any] | None) -> str:
 <p class="total"><span class="value">{_e(area["total"])}</span><span class="of">/ {_e(_number(top))}</span>{note}</p>
 <div class="bar total-bar" title="total {_e(area["total"])} of {_e(_number(top))}; {QUALIFYING_POINTS} points to qualify"><div class="fill" style="width:{_pct(total, top)}%"></div><div class="line70" style="left:{_pct(Fraction(QUALIFYING_POINTS), top)}%"><span>{QUALIFYING_POINTS}</span></div></div>
 {guidance}{metrics}
-<p class="meta">{_e(track)} track \u00b7 rulebook {_e(area.get("rulebookVersion"))}{held}</p>
+<p class="meta">{_e(track)} track{_paths(area)} \u00b7 rulebook {_e(area.get("rulebookVersion"))}{held}</p>
 </section>"""
 
 

@@ -5,8 +5,9 @@ Dates are ISO strings (they sort as dates). The document is the unit of storage 
 item) and the only input of the rules besides an explicit date.
 
     partnerId        str
-    measurements     {area: {"metric|association|segment": [[measuredOn, value, eventId], ...]}}
-                     (every report, sorted by (measuredOn, eventId); the last on or before a day is in force)
+    measurements     {area: {"metric|association|segment[|track]": [[measuredOn, value, eventId], ...]}}
+                     (every report, sorted by (measuredOn, eventId); the last on or before a day is in force;
+                     "|track" ends the key of a report for one track, which feeds that track only)
     tracks           {area: [[measuredOn, track, eventId], ...]}  (the same, for the feed's track)
     roster           {certification: {"held": {personId: history}, "removed": {personId: history},
                                    "lastEventOn": date}}  with history = [[on, eventId, held,
@@ -80,7 +81,9 @@ def upgrade(state: State) -> State:
     - the roster before it was grouped by certification: {"personId|certification": history};
     - a track before tracks had a history: {area: [measuredOn, track, eventId]};
     - offers and Training Services periods before their eventId was kept (read as "", the least);
-    - no "riskChecked" before renewal-risk forecasts were recorded."""
+    - no "riskChecked" before renewal-risk forecasts were recorded.
+    Measurements keyed "metric|association|segment" before a report's track was part of the key
+    need nothing: they read as today's untagged measurements (every track), as they scored then."""
     roster = state.get("roster")
     if roster and isinstance(next(iter(roster.values())), list):
         grouped: dict[str, Any] = {}

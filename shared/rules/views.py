@@ -4,6 +4,7 @@ table and the pending work from the engine's work table (both built from feature
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from .document import END, START, State, designation_held, held_on, is_legacy_partner, legacy_level
@@ -14,6 +15,7 @@ from .gates import GATES
 from .policy import DEFAULT_POLICY, Policy
 from .program import AREAS, OFFER_TYPES, SOLUTIONS_PARTNER, training_badge
 from .scoring.credentials import counted, unrecognised
+from .scoring.display import fmt_cents, fmt_total
 from .scoring.guidance import plan
 from .scoring.history import evaluate, roster_of, score_detail
 
@@ -135,7 +137,19 @@ def scores_view(state: State, on: str) -> dict[str, Any]:
     for area in AREAS:
         score = evaluate(state, area, on, roster)
         detail = score_detail(score)
-        detail["categories"] = {c: str(score.rulebook.to_fraction(p)) for c, p in score.categories().items()}
+        book = score.rulebook
+        categories: dict[str, int] = {}  # the displayed metric points, in cents, added per category
+        for m in detail["metrics"]:
+            categories[m["category"]] = categories.get(m["category"], 0) + round(Fraction(m["points"]) * 100)
+        detail["categories"] = {c: fmt_cents(cents) for c, cents in categories.items()}
+        # Which rules scored what (issue 17 item 4): the rulebook version (above), how the area's
+        # track is chosen and, for every track scored, its total and whether it is the one shown.
+        detail["trackSelection"] = book.areas[area].selection
+        detail["paths"] = [
+            {"track": p.track, "total": fmt_total(book.to_fraction(p.total), book.to_fraction(book.threshold)),
+             "qualified": p.qualified, "chosen": p.track == score.track}
+            for p in score.paths
+        ]
         detail["attained"] = designation_held(state, area, on)
         detail["guidance"] = plan(score)
         areas.append(detail)

@@ -1,5 +1,7 @@
 """The compiled scorer (shared.rules.scoring.score.score_area) against the reference implementation it
-replaced, kept here verbatim as the oracle (renamed `_ref_*`): identical area, track, totals,
+replaced, kept here as the oracle (renamed `_ref_*`; since kept verbatim, it learned the measurement
+resolution rules: a track's own measurements feed that track only, and a measurement without an
+association counts in one part per metric, the best-paying): identical area, track, totals,
 qualified flags and per-metric points / max points / units, over generated measurements (every
 metric key, every association incl. GDAP and the CSP tiers, segments, negative / zero / fractional
 / huge values), rosters (people holding the rulebooks' certifications and step-gate certifications)
@@ -96,6 +98,7 @@ def _ref_units(value: Fraction, unit_size: Fraction) -> int:
 
 
 def _ref_score_metric(metric: Metric, measurements: Iterable[Measurement], roster: _Roster) -> _RefMetricScore:
+    # `measurements`: those of the track scored
     if metric.roster is not None:
         rule = metric.roster
         points = 0
@@ -112,15 +115,25 @@ def _ref_score_metric(metric: Metric, measurements: Iterable[Measurement], roste
     return _ref_score_parts(metric, [m for m in measurements if m.metric == metric.key])
 
 
+def _ref_accepts(part, m: Measurement) -> bool:
+    return ((part.associations is None or m.association is None or m.association in part.associations)
+            and (part.segment is None or m.segment == part.segment))
+
+
 def _ref_score_parts(metric: Metric, measurements: Iterable[Measurement]) -> _RefMetricScore:
     mine = [m for m in measurements if m.association != "GDAP"]
+    # without an association: counted in the best-paying accepting part only (first of equals)
+    home = {}
+    for i, m in enumerate(mine):
+        if m.association is None:
+            accepting = [p for p in metric.parts if _ref_accepts(p, m)]
+            if accepting:
+                home[i] = max(accepting, key=lambda p: Fraction(p.points_per_unit) / p.unit_size)
     combined = 0
     total_units = 0
     for part in metric.parts:
-        accepted, segment = part.associations, part.segment
-        values = [m.value for m in mine
-                  if (accepted is None or m.association is None or m.association in accepted)
-                  and (segment is None or m.segment == segment)]
+        values = [m.value for i, m in enumerate(mine)
+                  if _ref_accepts(part, m) and (m.association is not None or home.get(i) is part)]
         if not values:
             continue
         if len(values) == 1:
@@ -142,6 +155,8 @@ def _ref_score_parts(metric: Metric, measurements: Iterable[Measurement]) -> _Re
 def _ref_score_track(
     area: Area, track: Track, rulebook: Rulebook, measurements: list[Measurement], roster: _Roster
 ) -> _RefAreaScore:
+    names = {t.name for t in area.tracks}
+    measurements = [m for m in measurements if m.track is None or m.track == track.name or m.track not in names]
     return _RefAreaScore(
         area.name, track.name, rulebook, tuple(_ref_score_metric(m, measurements, roster) for m in track.metrics)
     )
@@ -216,15 +231,17 @@ any_measurement = st.builds(
     value=values,
     association=st.one_of(st.none(), st.sampled_from([*ASSOCIATIONS, "UNKNOWN"])),
     segment=st.one_of(st.none(), st.sampled_from(SEGMENTS), st.text(max_size=3)),
+    track=st.sampled_from([None, "ENTERPRISE", "SMB"]),
 )
 accepted_measurement = st.builds(
-    lambda key, value, drop_assoc, drop_segment: Measurement(
-        key[0], value, None if drop_assoc else key[1], None if drop_segment else key[2]
+    lambda key, value, drop_assoc, drop_segment, track: Measurement(
+        key[0], value, None if drop_assoc else key[1], None if drop_segment else key[2], track
     ),
     st.sampled_from(ACCEPTED),
     values,
     st.booleans(),
     st.booleans(),
+    st.sampled_from([None, None, "ENTERPRISE", "SMB"]),
 )
 measurements = st.lists(st.one_of(any_measurement, accepted_measurement, accepted_measurement), max_size=14)
 holders = st.one_of(st.sets(st.sampled_from(PEOPLE), max_size=25), st.frozensets(st.sampled_from(PEOPLE), max_size=8))
@@ -260,7 +277,8 @@ def rich(draw: st.DrawFn) -> tuple[Rulebook, str, list[Measurement], dict[str, s
     keys = sorted({(m.key, a, p.segment) for t in book.areas[area].tracks for m in t.metrics for p in m.parts
                    for a in sorted(p.associations or ("PAL", "GDAP"))}, key=str)
     ms = [Measurement(k, draw(st.sampled_from([Fraction(0), Fraction(1), Fraction(3), Fraction(40), Fraction(250),
-                                               Fraction(5000), Fraction(10**7), Fraction(7, 2)])), a, s)
+                                               Fraction(5000), Fraction(10**7), Fraction(7, 2)])), a, s,
+                      draw(st.sampled_from([None, None, "ENTERPRISE", "SMB"])))
           for k, a, s in draw(st.lists(st.sampled_from(keys), min_size=len(keys) // 2, max_size=2 * len(keys)))]
     certs = sorted({c for t in book.areas[area].tracks for m in t.metrics if m.roster
                     for c in (*m.roster.certifications, *(c for g in m.roster.gates for c in g.certifications))})

@@ -40,7 +40,11 @@ class Measurement(StrictModel):
 class MetricsReported(InboundDetail):
     solution_area: SolutionArea
     measured_on: IsoDate
-    track: Track | None = None
+    track: Track | None = Field(
+        default=None,
+        description="The path the measurements were taken for: they score on that track only (and in an area "
+        "whose track is classified, the partner's classification). Absent: they feed every track.",
+    )
     measurements: list[Measurement] = Field(
         min_length=1,
         max_length=50,

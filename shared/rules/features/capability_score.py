@@ -25,9 +25,11 @@ REEVALUATE = "REEVALUATE"
 def _metrics_reported(ch: Change, d: Detail, policy: Policy) -> None:
     area, on, eid = d["solutionArea"], d["measuredOn"], d["eventId"]
     stored = ch.state["measurements"].setdefault(area, {})
+    # A report for one track keeps its figures apart from the other track's (document.py).
+    suffix = f"|{d['track']}" if d.get("track") else ""
     new = False
     for m in d["measurements"]:
-        key = f"{m['metric']}|{m.get('association') or ''}|{m.get('segment') or ''}"
+        key = f"{m['metric']}|{m.get('association') or ''}|{m.get('segment') or ''}{suffix}"
         history = stored.setdefault(key, [])
         if any(h[ON] == on and h[REPORT_ID] == eid for h in history):
             continue  # a duplicate

@@ -14,9 +14,8 @@ from ..document import State, active_designations, designation_held
 from ..feature import Explanation, Feature, Work
 from ..policy import DEFAULT_POLICY, Policy
 from ..program import LEGACY
-from ..scoring.display import fmt
 from ..scoring.guidance import plan
-from ..scoring.history import best_total, evaluate, qualified_in_window, window_history
+from ..scoring.history import best_total, evaluate, qualified_in_window, shown_total, window_history
 from ..scoring.rulebook import rulebook_for
 from .membership import fees_for, member_on, next_occurrence, options, plus
 
@@ -110,7 +109,7 @@ def forecast(state: State, day: str, policy: Policy = DEFAULT_POLICY) -> list[di
         needs = plan(score)["needs"]
         out.append({"solutionArea": area, "anniversaryDate": occ,
                     "daysUntil": (date.fromisoformat(occ) - date.fromisoformat(day)).days,
-                    "total": fmt(score.points()),
+                    "total": shown_total(score),
                     "shortfall": [{"metric": n["metric"], "unitsNeeded": n["unitsNeeded"], "pointsNeeded": n["pointsGained"]}
                                   for n in needs]})
     return out

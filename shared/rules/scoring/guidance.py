@@ -3,7 +3,8 @@
 FAQ: "you can sign into the Solutions Partner page in Partner Center for guidance on how you can
 improve your score". Plan: first the fewest units that give every zero metric a point, then the
 best-paying units until 70; suggestions are listed smallest change first. Each metric is assumed
-to grow through its best-paying association (docs/decisions.md).
+to grow through its best-paying association (docs/decisions.md). A skilling metric's Step 3
+people come with the people its unmet step gates still lack (gates already met need nobody).
 """
 
 from __future__ import annotations
@@ -24,11 +25,9 @@ def _unit_rate(metric: Metric) -> tuple[int, Fraction]:
     return best.points_per_unit, best.unit_size
 
 
-def _gate_persons(metric: Metric, units: int | None) -> int:
-    """Persons still missing in unmet gates (approximation: units==0 means gates were not met)."""
-    if metric.roster is None or not metric.roster.gates or units:
-        return 0
-    return sum(g.persons for g in metric.roster.gates)
+def _decimal(value: Fraction) -> str:
+    """A value as a decimal string ("1250", "2.50"), never a fraction."""
+    return str(value.numerator) if value.denominator == 1 else fmt(value)
 
 
 def plan(score: AreaScore) -> dict[str, Any]:
@@ -40,7 +39,6 @@ def plan(score: AreaScore) -> dict[str, Any]:
     for ms in score.metrics:
         if ms.points == 0:
             metric = metrics[ms.metric]
-            gates[ms.metric] = _gate_persons(metric, ms.units)
             rate, _ = _unit_rate(metric)
             if rate > 0:
                 units_needed[ms.metric] = 1
@@ -58,6 +56,11 @@ def plan(score: AreaScore) -> dict[str, Any]:
         units_needed[ms.metric] += gain_units
         points[ms.metric] += gain
         remaining -= gain
+    for key, missing in score.gate_gaps.items():
+        # Step 3 people earn points only once every step gate is met (requirements.md §2b): the
+        # people the unmet gates still lack come with any planned Step 3 person.
+        if units_needed[key]:
+            gates[key] = missing
     needs = []
     for ms in score.metrics:
         n = units_needed[ms.metric]
@@ -70,7 +73,7 @@ def plan(score: AreaScore) -> dict[str, Any]:
                 "currentPoints": fmt(book.to_fraction(ms.points)),
                 "maxPoints": fmt(book.to_fraction(ms.max_points)),
                 "unitsNeeded": n + gates[ms.metric],
-                "valueNeeded": str(n * unit_size) if metrics[ms.metric].roster is None else None,
+                "valueNeeded": _decimal(n * unit_size) if metrics[ms.metric].roster is None else None,
                 "gatePersonsNeeded": gates[ms.metric],
                 "pointsGained": fmt(book.to_fraction(points[ms.metric] - ms.points)),
             }

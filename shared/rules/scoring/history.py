@@ -13,21 +13,24 @@ from fractions import Fraction
 from typing import Any
 
 from ..change import Change
-from ..document import HELD, ON, QUALIFIED, TOTAL, VALUE, State
+from ..document import HELD, ON, QUALIFIED, REPORT_ID, TOTAL, VALUE, State
 from .credentials import counted
-from .display import fmt
-from .rulebook import rulebook_for
+from .display import apportion, fmt, fmt_cents, total_cents
+from .rulebook import TRACKS, rulebook_for
 from .score import AreaScore, Measurement, score_area
 
 _MEMO_BOUND = 65536  # entries per memo below (feeds repeat the same keys and small numbers)
-_MEASUREMENTS: dict[tuple[str, str], Measurement] = {}  # (metric key, stored value) -> Measurement
+_MEASUREMENTS: dict[tuple[str, str, str | None], Measurement] = {}  # (metric key, value, track) -> Measurement
 
 
 def measurements_of(state: State, area: str, on: str | None = None) -> list[Measurement]:
     """The measurement in force on `on` (latest dated on or before it) for each metric key.
-    Measurements are shared between calls (memoised per key and stored value): read-only."""
+    A key "metric|association|segment" is untagged (it feeds every track); with "|TRACK" appended
+    it was reported for that track. Where a track has its own reports of a (metric, association,
+    segment), the latest report on or before `on` among the untagged ones and that track's is in
+    force for the track. Measurements are shared between calls (memoised): read-only."""
     out = []
-    memo = _MEASUREMENTS.get
+    tagged: dict[str, dict[str | None, list[Any]]] | None = None  # base key -> {track | None: row}
     for key, history in state["measurements"].get(area, {}).items():
         current = history[-1]
         if on is not None and current[ON] > on:
@@ -36,19 +39,57 @@ def measurements_of(state: State, area: str, on: str | None = None) -> list[Meas
                     break
             else:
                 continue
-        raw = current[VALUE]
-        m = memo((key, raw))
-        if m is None:
-            metric, assoc, segment = key.split("|")
-            value = Fraction(raw)
-            # a whole number as an int: the scoring reads .numerator/.denominator, C attributes on an
-            # int but Python properties on a Fraction (the same exact value either way)
-            m = Measurement(metric, value.numerator if value.denominator == 1 else value, assoc or None,
-                            segment or None)
-            if len(_MEASUREMENTS) < _MEMO_BOUND:
-                _MEASUREMENTS[(key, raw)] = m
-        out.append(m)
+        if key.count("|") == 3:
+            base, _, track = key.rpartition("|")
+            if tagged is None:
+                tagged = {}
+            tagged.setdefault(base, {})[track] = current
+            continue
+        out.append(_measurement(key, current[VALUE]))
+    if tagged:
+        # A base key with reports of its own for some track: resolved per track, the untagged
+        # report (kept in `out` only when no track has its own) feeding the other tracks as is.
+        untagged = {}
+        for i, m in enumerate(out):
+            untagged[f"{m.metric}|{m.association or ''}|{m.segment or ''}"] = i
+        drop = set()
+        for base, rows in tagged.items():
+            shared = None
+            i = untagged.get(base)
+            if i is not None:
+                drop.add(i)
+                shared = _row_in_force(state["measurements"][area][base], on)
+            for track in TRACKS:
+                row = rows.get(track)
+                if shared is not None and (row is None or (shared[ON], shared[REPORT_ID]) > (row[ON], row[REPORT_ID])):
+                    row = shared
+                if row is not None:
+                    out.append(_measurement(base, row[VALUE], track))
+        if drop:
+            out = [m for i, m in enumerate(out) if i not in drop]
     return out
+
+
+def _row_in_force(history: list[list[Any]], on: str | None) -> list[Any]:
+    """The last row of a (sorted, non-empty) history dated on or before `on` (known to exist)."""
+    if on is None:
+        return history[-1]
+    return next(row for row in reversed(history) if row[ON] <= on)
+
+
+def _measurement(key: str, raw: str, track: str | None = None) -> Measurement:
+    """The Measurement of a stored key "metric|association|segment" and value (memoised)."""
+    m = _MEASUREMENTS.get((key, raw, track))
+    if m is None:
+        metric, assoc, segment = key.split("|")
+        value = Fraction(raw)
+        # a whole number as an int: the scoring reads .numerator/.denominator, C attributes on an
+        # int but Python properties on a Fraction (the same exact value either way)
+        m = Measurement(metric, value.numerator if value.denominator == 1 else value, assoc or None,
+                        segment or None, track)
+        if len(_MEASUREMENTS) < _MEMO_BOUND:
+            _MEASUREMENTS[(key, raw, track)] = m
+    return m
 
 
 def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
@@ -98,23 +139,33 @@ def evaluate(state: State, area: str, on: str, roster: dict[str, set[str]] | Non
     )
 
 
-def score_detail(score: AreaScore) -> dict[str, Any]:
+def shown_total(score: AreaScore) -> str:
+    """An area's total as displayed: rounded toward the decision (shared.rules.scoring.display)."""
     book = score.rulebook
+    return fmt_cents(total_cents(score.points(), book.to_fraction(book.threshold)))
+
+
+def score_detail(score: AreaScore) -> dict[str, Any]:
+    """An area's score as the events and the API show it: the total rounded toward the decision and
+    the metrics' points as its shares (shared.rules.scoring.display)."""
+    book = score.rulebook
+    cents = total_cents(score.points(), book.to_fraction(book.threshold))
+    shares = apportion([book.to_fraction(m.points) for m in score.metrics], cents)
     return {
         "solutionArea": score.area,
         "track": score.track,
         "rulebookVersion": book.version,
-        "total": fmt(score.points()),
+        "total": fmt_cents(cents),
         "qualified": score.qualified,
         "metrics": [
             {
                 "metric": m.metric,
                 "category": m.category,
-                "points": fmt(book.to_fraction(m.points)),
+                "points": fmt_cents(share),
                 "maxPoints": fmt(book.to_fraction(m.max_points)),
                 "units": m.units,
             }
-            for m in score.metrics
+            for m, share in zip(score.metrics, shares, strict=True)
         ],
     }
 

@@ -19,6 +19,7 @@ class Measurement(NamedTuple):
     value: Fraction | int  # exact; the engine stores a whole number as an int
     association: str | None = None
     segment: str | None = None
+    track: str | None = None  # the path it was measured for; None: every path
 
 
 class MetricScore(NamedTuple):
@@ -29,26 +30,58 @@ class MetricScore(NamedTuple):
     units: int | None
 
 
+class Path(NamedTuple):
+    """One track of an area as scored: its total (scaled) and whether it qualifies."""
+
+    track: str
+    total: int
+    qualified: bool
+
+
 class AreaScore:
     """One area's score: `area`, `track`, `rulebook`, `metrics` (a dataclass-like value: equal when
     those four are equal). `score_area` builds it from plain (points, units) rows and its
-    MetricScores only when `metrics` is first read; treat it as read-only."""
+    MetricScores only when `metrics` is first read; treat it as read-only. `paths` lists every
+    track scored (a HIGHER area: all of them, the chosen one among them; otherwise the one)."""
 
-    __slots__ = ("area", "track", "rulebook", "_metrics", "_rows", "_labels", "_total", "_qualified")
+    __slots__ = ("area", "track", "rulebook", "_metrics", "_rows", "_labels", "_total", "_qualified", "_paths",
+                 "_gates")
 
     def __init__(self, area: str, track: str, rulebook: Rulebook, metrics: tuple[MetricScore, ...]):
         self.area, self.track, self.rulebook, self._metrics = area, track, rulebook, metrics
-        self._rows = self._labels = self._total = self._qualified = None
+        self._rows = self._labels = self._total = self._qualified = self._paths = self._gates = None
 
     @classmethod
     def _of_rows(
         cls, area: str, track: str, rulebook: Rulebook, rows: list[tuple[int, int]], labels: tuple,
-        total: int, qualified: bool,
+        total: int, qualified: bool, paths: tuple[Path, ...] | None = None, gates: tuple | None = None,
     ) -> AreaScore:
         self = cls.__new__(cls)
         self.area, self.track, self.rulebook, self._metrics = area, track, rulebook, None
         self._rows, self._labels, self._total, self._qualified = rows, labels, total, qualified
+        self._paths = paths
+        self._gates = gates  # (the track's _TrackPlan, the certification list counts) until gate_gaps is read
         return self
+
+    @property
+    def gate_gaps(self) -> dict[str, int]:
+        """Metric -> persons still missing in its unmet step gates (the metrics with gates only)."""
+        if self._gates is None:
+            return {}
+        if self._gates.__class__ is tuple:
+            tp, counts = self._gates
+            self._gates = {
+                key: sum(persons - counts[gl] for gl, persons, _ in gates if counts[gl] < persons)
+                for (key, _, _), (_, kind, _, gates, _, _) in zip(tp.labels, tp.metrics, strict=True)
+                if kind is _ROSTER and gates
+            }
+        return self._gates
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        if self._paths is None:
+            self._paths = (Path(self.track, self.total, self.qualified),)
+        return self._paths
 
     @property
     def metrics(self) -> tuple[MetricScore, ...]:
@@ -113,6 +146,11 @@ def score_area(
     (requirements.md §1 "Tracks": Modern Work scores both and takes the higher); CLASSIFIED areas
     use the track the feed classified the partner into (default: the first track listed).
 
+    Measurement resolution: a measurement with a `track` feeds that track only, one without feeds
+    every track; one without an `association` is a figure the feed aggregated over the accepted
+    associations, so it counts once per metric, in the best-paying part that accepts it
+    (docs/decisions.md "Tracks held apart").
+
     Same result as the reference implementation scoring each metric on its own (kept in
     tests/unit/test_scoring_equivalence.py), computed from the area's compiled `_Plan`: each measurement is
     routed once to the parts that accept it, each distinct certification list is counted once per
@@ -122,12 +160,12 @@ def score_area(
     if plan is None:
         plan = rulebook.compiled[area_name] = _Plan(rulebook, rulebook.areas[area_name])
 
-    # Measurements -> values per slot (a slot = one distinct (metric, associations, segment, aggregate)).
+    # Measurements -> values per slot (a slot = one part of one metric of one track).
     values: list[Any] = [None] * plan.slot_count
     several = None  # slots that got more than one value
     route, resolve = plan.route, plan.resolve
-    for metric, value, association, segment in measurements:  # unpacked: faster than the named fields
-        key = (metric, association, segment)
+    for metric, value, association, segment, track_ in measurements:  # unpacked: faster than the named fields
+        key = (metric, association, segment, track_)
         slots = route.get(key)
         if slots is None:
             slots = resolve(key)
@@ -146,7 +184,7 @@ def score_area(
     if several is not None:
         for i in several:
             v = values[i]
-            if plan.slots[i][3] == "MAX":
+            if plan.slots[i][4] == "MAX":
                 values[i] = max(v)
             elif all(x.denominator == 1 for x in v):
                 values[i] = sum(x.numerator for x in v)  # an int: .numerator/.denominator as below
@@ -174,19 +212,24 @@ def score_area(
                     union |= holders
         counts.append(0 if first is None else len(first) if union is None else len(union))
 
+    paths = None
     if plan.higher:
         best = None
+        paths = []
         for tp in plan.tracks:
             rows, total, every = _rows(tp, values, counts)
             rank = (total >= plan.threshold and every, total)
+            paths.append(Path(tp.name, total, rank[0]))
             if best is None or rank > best[0]:  # strictly better: ties keep the listed order
                 best = (rank, tp, rows)
         (qualified, total), tp, rows = best
+        paths = tuple(paths)
     else:
         tp = plan.by_name.get(track, plan.tracks[0])
         rows, total, every = _rows(tp, values, counts)
         qualified = total >= plan.threshold and every
-    return AreaScore._of_rows(plan.area_name, tp.name, rulebook, rows, tp.labels, total, qualified)
+    return AreaScore._of_rows(plan.area_name, tp.name, rulebook, rows, tp.labels, total, qualified, paths,
+                              (tp, counts))
 
 
 def _rows(tp: _TrackPlan, values: list[Any], counts: list[int]) -> tuple[list[tuple[int, int]], int, bool]:
@@ -268,7 +311,9 @@ class _Plan:
                  "route")
 
     def __init__(self, rulebook: Rulebook, area: Area):
-        slots: dict[tuple, int] = {}  # (metric, associations, segment, aggregate) -> slot index
+        # slot -> (track, metric, associations, segment, aggregate, points per unit of value): one per
+        # part of each track, so that a track's own measurements reach no other track
+        slots: list[tuple] = []
         cert_lists: dict[frozenset[str], int] = {}
 
         def cert_list(certs: frozenset[str]) -> int:
@@ -287,7 +332,9 @@ class _Plan:
                     continue
                 parts = []
                 for p in m.parts:
-                    slot = slots.setdefault((m.key, p.associations, p.segment, p.aggregate), len(slots))
+                    slot = len(slots)
+                    slots.append((track.name, m.key, p.associations, p.segment, p.aggregate,
+                                  Fraction(p.points_per_unit) / p.unit_size))
                     parts.append((slot, p.unit_size.numerator, p.unit_size.denominator, p.points_per_unit,
                                   p.max_points))
                 if len(parts) == 1 and parts[0][1:3] == (1, 1) and parts[0][4] is None:
@@ -306,22 +353,34 @@ class _Plan:
         self.slots = tuple(slots)
         self.slot_count = len(slots)
         self.cert_lists = tuple(tuple(sorted(c)) for c in cert_lists)
-        self.route: dict[tuple, tuple[int, ...]] = {}  # (metric, association, segment) -> slots
+        self.route: dict[tuple, tuple[int, ...]] = {}  # (metric, association, segment, track) -> slots
 
     def resolve(self, key: tuple) -> tuple[int, ...]:
-        """The slots that take a measurement of this (metric, association, segment); memoised (up
-        to a bound: segments are free text)."""
-        metric, association, segment = key
+        """The slots that take a measurement of this (metric, association, segment, track);
+        memoised (up to a bound: segments are free text). Without an association: one slot per
+        metric of each track, its best-paying accepting part (the first listed of equals)."""
+        metric, association, segment, track = key
+        if track not in self.by_name:
+            track = None  # measured for a track this area does not have here: its one scoring feeds on it
         if association == "GDAP":
             # FAQ "GDAP is not currently one of the attribution methods for partner capability score"
             found: tuple[int, ...] = ()
         else:
-            found = tuple(
-                i for i, (key_, accepted, segment_, _) in enumerate(self.slots)
+            matching = [
+                i for i, (track_, key_, accepted, segment_, _, _) in enumerate(self.slots)
                 if key_ == metric
+                and (track is None or track == track_)
                 and (accepted is None or association is None or association in accepted)
                 and (segment_ is None or segment == segment_)
-            )
+            ]
+            if association is None:
+                best: dict[str, int] = {}  # track -> slot (the metric is the same for all)
+                for i in matching:
+                    t = self.slots[i][0]
+                    if t not in best or self.slots[i][5] > self.slots[best[t]][5]:
+                        best[t] = i
+                matching = sorted(best.values())
+            found = tuple(matching)
         if len(self.route) < 4096:
             self.route[key] = found
         return found
