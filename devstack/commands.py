@@ -14,11 +14,12 @@ from typing import Any
 from devstack.client import CliError, Stack, brief, fail
 from devstack.config import devstack_dir
 from devstack.demo import DEMO_DIR, DEMO_PARTNERS, final_day, timeline
-from devstack.eventfiles import read_files, validate_event
+from devstack.eventfiles import read_files, routed, routed_sources, validate_event
 from devstack.localstate import LocalState, state_files
 from devstack.lock import pid_alive
-from devstack.render import NO, OK, Progress, out, print_outbound, print_status
+from devstack.render import NO, OK, Progress, err, out, print_outbound, print_status
 from shared.adapters.repository import due_records
+from shared.models.types import MAX_DATE, MIN_DATE
 from shared.rules.explain import concerns
 from shared.rules.features.renewal import forecast
 
@@ -28,6 +29,8 @@ PARTNER_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = False,
          entries: list[tuple[str, dict[str, Any]]] | None = None) -> dict[str, Any]:
     entries = entries if entries is not None else read_files(files)
+    patterns = stack.rule_patterns()
+    unrouted = [(where, e) for where, e in entries if not routed(patterns, e["Source"], e["DetailType"])]
     before = stack.status()
     cursor, dead_before = before["outboundEvents"], sum(before["deadLetters"].values())
     bus = stack.info["busName"]
@@ -50,32 +53,39 @@ def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = Fa
         after = stack.wait_quiet(timeout, f"the {len(entries)} events sent")
     except (KeyboardInterrupt, CliError):
         sys.stdout.flush()
-        print(f"partnerctl: {accepted} of {len(entries)} event(s) reached the bus before this send stopped; "
-              "sending the same file(s) again is safe: processing is idempotent, an event already applied is "
-              "not applied twice", file=sys.stderr)
+        err(f"partnerctl: {accepted} of {len(entries)} event(s) reached the bus before this send stopped; "
+            "sending the same file(s) again is safe: processing is idempotent, an event already applied is "
+            "not applied twice")
         raise
     events = stack.events_since(cursor)
     rejected = sum(after["deadLetters"].values()) - dead_before
     result = {"sent": len(entries) - len(refused), "refused": refused, "rejected": rejected, "events": events,
-              "seconds": time.monotonic() - started}
+              "seconds": time.monotonic() - started, "unrouted": len(unrouted), "routes": routed_sources(patterns)}
     if not quiet_output:
         out(f"sent {result['sent']} event(s) from {len(files)} file(s) in {result['seconds']:.1f} s; "
             f"{rejected} rejected into dead-letter queues" + ("  (see `partnerctl dlq list`)" if rejected else ""))
+        for where, e in unrouted[:5]:
+            out(f"  {where}: matched no rule (source {e['Source']!r}, detail-type {e['DetailType']!r}): not processed")
+        if unrouted:
+            out(f"  the bus routes {result['routes']}")
         print_outbound(events)
     if refused:
         for line in refused[:5]:
-            print(f"partnerctl: refused by the bus: {line}", file=sys.stderr)
+            err(f"partnerctl: refused by the bus: {line}")
         fail(f"{len(refused)} event(s) refused by the bus")
     return result
 
 
 def parse_day(value: str, what: str = "DATE") -> str:
+    """A YYYY-MM-DD date inside the range every edge accepts (the event contract's and the API's)."""
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         fail(f"{what} must be a date YYYY-MM-DD, got {value!r}", 2)
+    if not MIN_DATE <= day <= MAX_DATE:
+        fail(f"{what} must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}, got {value}", 2)
     return value
 
 
@@ -97,7 +107,7 @@ def tick(stack: Stack, day: str, timeout: float, quiet_output: bool = False) -> 
 
 
 def status_cmd(stack: Stack, partner: str, on: str | None) -> None:
-    if not PARTNER_ID.match(partner):
+    if not PARTNER_ID.fullmatch(partner):
         fail(f"PARTNER_ID must match {PARTNER_ID.pattern}, got {partner!r}", 2)
     if on is not None:
         on = parse_day(on, "--on")
@@ -121,7 +131,7 @@ def status_cmd(stack: Stack, partner: str, on: str | None) -> None:
 
 def why_cmd(stack: Stack, partner: str, area: str | None) -> None:
     """The current status in plain sentences, each citing the rule it applied."""
-    if not PARTNER_ID.match(partner):
+    if not PARTNER_ID.fullmatch(partner):
         fail(f"PARTNER_ID must match {PARTNER_ID.pattern}, got {partner!r}", 2)
     code, body = stack.request("GET", f"/partners/{partner}/history")
     if code == 404:

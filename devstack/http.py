@@ -65,6 +65,24 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
                     content_type="application/json")
 
 
+# The local server's own answers outside the API's routes, titled like the API's problem types.
+SERVER_PROBLEMS = {
+    "METHOD_NOT_ALLOWED": "The route does not take this method",
+    "BAD_GATEWAY": "The API function failed",
+    "INTERNAL_ERROR": "The local server failed",
+}
+
+
+def _problem(status: int, reason: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    """An RFC 9457 problem in the API's shape (functions.partner_api.app.problem_body): `type`,
+    `title`, `status`, `detail`, `reason`, and members of its own (`routes`, `allowed`)."""
+    from functions.partner_api.app import PROBLEM_JSON, PROBLEM_TYPE, PROBLEMS
+
+    body = {"type": PROBLEM_TYPE + reason.lower().replace("_", "-"), "title": PROBLEMS.get(reason) or
+            SERVER_PROBLEMS[reason], "status": status, "detail": detail, "reason": reason, **extra}
+    return Response(json.dumps(body), status=status, headers=headers, content_type=PROBLEM_JSON)
+
+
 class BodyRefused(Exception):
     """A request body the local API does not read, answered as API Gateway would (413) or as a
     server that stops waiting (408)."""
@@ -190,7 +208,8 @@ def build_event(request: Request, route: Route, path_params: dict[str, str]) -> 
 def to_response(result: dict[str, Any]) -> Response:
     """A Lambda proxy integration response -> HTTP response (API Gateway's mapping)."""
     if not isinstance(result, dict) or "statusCode" not in result:
-        return _json(502, {"message": "Internal server error", "reason": "MALFORMED_LAMBDA_PROXY_RESPONSE"})
+        return _problem(502, "BAD_GATEWAY", "the API function returned no Lambda proxy response (statusCode "
+                        "missing); API Gateway answers 502 Internal server error")
     headers = Headers()
     for key, value in (result.get("headers") or {}).items():
         headers[key] = str(value)
@@ -250,7 +269,7 @@ class ApiApp:
             response = self.dispatch(request)
         except Exception:
             log.exception("request failed", extra={"method": request.method, "path": request.path})
-            response = _json(500, {"message": "Internal server error"})
+            response = _problem(500, "INTERNAL_ERROR", "the local server failed on this request; its log has why")
         if not request.path.startswith("/_local/status"):
             log.info("request", extra={"method": request.method, "path": request.path, "status": response.status_code,
                                        "ms": round((time.monotonic() - started) * 1000, 1)})
@@ -273,10 +292,11 @@ class ApiApp:
                 return self.invoke(request, route, params)
             allowed.append(route.method)
         if allowed:
-            return _json(405, {"message": f"{request.method} is not allowed on {path}", "allowed": allowed},
-                         headers={"Allow": ", ".join(sorted(set(allowed)))})
-        return _json(404, {"message": "Not Found", "reason": "NO_SUCH_ROUTE",
-                           "routes": [f"{r.method} {r.template}" for r in self.routes]})
+            methods = sorted(set(allowed))
+            return _problem(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on this path; it takes "
+                            f"{', '.join(methods)}", headers={"Allow": ", ".join(methods)}, allowed=methods)
+        return _problem(404, "NO_SUCH_ROUTE", "no route of the API matches this path (see /docs)",
+                        routes=[f"{r.method} {r.template}" for r in self.routes])
 
     def invoke(self, request: Request, route: Route, params: dict[str, str]) -> Response:
         try:
@@ -292,7 +312,8 @@ class ApiApp:
                 result = self.handler(event, context)
         except Exception:
             log.exception("handler failed", extra={"function": API_FUNCTION, "path": request.path})
-            return _json(502, {"message": "Internal server error"})
+            return _problem(502, "BAD_GATEWAY", "the API function raised an error; the local stack's log has it "
+                            "(API Gateway answers 502 Internal server error)")
         return to_response(result)
 
     # ---- /docs ------------------------------------------------------------------------------
@@ -313,11 +334,11 @@ class ApiApp:
 
     def docs_asset(self, name: str) -> Response:
         if name not in SWAGGER_FILES:
-            return _json(404, {"message": "Not Found"})
+            return _problem(404, "NO_SUCH_ROUTE", f"/docs serves only {', '.join(sorted(SWAGGER_FILES))}")
         filename, content_type = SWAGGER_FILES[name]
         data = self._asset(filename)
         if data is None:
-            return _json(404, {"message": f"{filename} is not installed"})
+            return _problem(404, "NO_SUCH_ROUTE", f"{filename} is not installed (Powertools' Swagger UI assets)")
         return Response(data, content_type=content_type, headers={"Cache-Control": "max-age=3600"})
 
     def docs(self, request: Request) -> Response:
