@@ -228,3 +228,35 @@ def test_an_event_no_rule_routes_is_named_with_the_routed_sources(system):
     for source in ("partner.scorefeed", "partner.skilling", "partner.training", "partner.marketplace",
                    "partner.membership (AzureExpertMspRecorded, BenefitsElected, LegacyCompetencyRecorded"):
         assert source in sources, sources
+
+
+def test_the_local_servers_own_answers_are_problem_details(system, monkeypatch):
+    """devstack/http.py outside the API's routes: no such route (404), a method the route does not
+    take (405), and an API function that raises or answers no proxy response (502)."""
+    from werkzeug.test import Client
+
+    from devstack import http as local_http
+    from functions.partner_api import app as api
+
+    monkeypatch.setattr(api, "_deps", api._deps)  # ApiApp points the API at this stack; put it back after
+
+    def raises(event, context):
+        raise RuntimeError("boom")
+
+    answers = {
+        "no such route": (Client(local_http.ApiApp(system.stack)).get("/nothing-here"), 404, "NO_SUCH_ROUTE"),
+        "wrong method": (Client(local_http.ApiApp(system.stack)).delete("/partners/contoso-1001"), 405,
+                         "METHOD_NOT_ALLOWED"),
+        "handler raises": (Client(local_http.ApiApp(system.stack, handler=raises)).get("/partners/contoso-1001"), 502,
+                           "BAD_GATEWAY"),
+        "no proxy response": (Client(local_http.ApiApp(system.stack, handler=lambda e, c: {"body": "x"})).get(
+            "/partners/contoso-1001"), 502, "BAD_GATEWAY"),
+    }
+    for name, (response, status, reason) in answers.items():
+        body = response.get_json(force=True)
+        assert response.status_code == status and response.content_type == "application/problem+json", name
+        assert body["status"] == status and body["reason"] == reason and body["title"] and body["detail"], name
+        assert body["type"] == api.PROBLEM_TYPE + reason.lower().replace("_", "-"), name
+    assert answers["wrong method"][0].headers["Allow"] == "GET"
+    assert answers["wrong method"][0].get_json(force=True)["allowed"] == ["GET"]
+    assert "boom" not in answers["handler raises"][0].get_data(as_text=True)  # the log has it, not the client
