@@ -4,6 +4,7 @@ boto3 clients on its emulator. Errors become one-line `CliError`s."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import time
@@ -47,12 +48,14 @@ class Stack:
                 fail(f"the local stack is not running (no {run_json}); start it with `make run`")
             try:
                 self.info = json.loads(run_json.read_text())
-            except (OSError, ValueError) as exc:
-                fail(f"cannot read {run_json}: {exc}")
-            pid = int(self.info.get("pid") or 0)
+                pid = int(self.info.get("pid") or 0)
+                self.api = str(self.info["apiUrl"]).rstrip("/")
+            except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
+                fail(f"cannot read {run_json} ({type(exc).__name__}: {str(exc)[:200]}); restart the stack with `make run`")
             if pid and not pid_alive(pid):
                 fail(f"the local stack is not running (pid {pid} of {run_json} has exited); start it with `make run`")
-            self.api = str(self.info["apiUrl"]).rstrip("/")
+        if not isinstance(self.info, dict) or not self.info.get("motoEndpoint"):
+            fail(f"the stack at {self.api} did not describe itself (no motoEndpoint in its /_local/info or run.json)")
         self.moto = os.environ.get("PARTNERCTL_MOTO_ENDPOINT") or self.info["motoEndpoint"]
         self.region = self.info.get("region", "us-east-1")
         self._clients: dict[str, Any] = {}
@@ -76,6 +79,11 @@ class Stack:
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             fail(f"cannot reach the local stack at {self.api} ({reason}); is `make run` running?")
+        except http.client.InvalidURL as exc:  # a PARTNERCTL_API with spaces or control characters
+            fail(f"the API URL {self.api!r} is not a valid URL ({exc})", 2)
+        except (http.client.HTTPException, ValueError) as exc:  # an answer that is not HTTP
+            fail(f"the local stack at {self.api} answered something that is not HTTP ({type(exc).__name__}); "
+                 "is `make run` listening there?")
         try:
             return status, json.loads(raw) if raw else None
         except ValueError:

@@ -107,20 +107,39 @@ def test_cli_hostile_files_and_arguments_end_in_one_line_and_exit_2(tmp_path, ca
     monkeypatch.delenv("PARTNERCTL_API", raising=False)
     cases = {f"send {name}": ["send", path] for name, path in hostile_files(tmp_path).items()}
     cases.update(HOSTILE_ARGUMENTS)
+    expected = dict.fromkeys(cases, EXIT_USAGE)
+    # A broken run.json or PARTNERCTL_API: one line too (1: no usable stack; 2: a URL that is no URL).
+    run_dir = tmp_path / "broken-stack"
+    run_dir.mkdir()
+    environments = {"run.json not JSON": ("nul", None, 1), "run.json a list": ("[1]", None, 1),
+                    "run.json without apiUrl": ('{"pid": 0}', None, 1),
+                    "run.json nested 5,000 deep": ("[" * 5000 + "]" * 5000, None, 1),
+                    "PARTNERCTL_API with a space": (None, "http://127.0.0.1:9/a b", 2),
+                    "PARTNERCTL_API not http": (None, "file:///etc/passwd", 2)}
     codes, problems = Counter(), []
-    for name, argv in cases.items():
-        code, out, err = run_cli(capsys, *argv)
+    for name in [*cases, *environments]:
+        if name in environments:
+            run_json, api, expected[name] = environments[name]
+            monkeypatch.setenv("DEVSTACK_DIR", str(run_dir))
+            (run_dir / "run.json").write_text(run_json or "{}")
+            if api:
+                monkeypatch.setenv("PARTNERCTL_API", api)
+            code, out, err = run_cli(capsys, "status", "contoso-1001")
+            monkeypatch.delenv("PARTNERCTL_API", raising=False)
+        else:
+            code, out, err = run_cli(capsys, *cases[name])
         codes[code] += 1
         lines = err.splitlines()
-        if code != EXIT_USAGE or out or len(lines) != 1 or not lines[0].startswith("partnerctl: ") \
+        if code != expected[name] or out or len(lines) != 1 or not lines[0].startswith("partnerctl: ") \
                 or steers_terminal(err) or len(err) > 1000:
             problems.append(f"{name}: exit {code}, stdout {out[:100]!r}, stderr {err[:300]!r}")
     report("CLI hostile files and arguments",
            what="partnerctl send with files nested 5,000 and 100,000 deep, 4,301- and 100,001-digit integers, NaN, "
                 "Infinity, 1e999, non-UTF-8, empty, a directory, a missing file; dates outside 2000-01-01 … "
                 "2100-12-31, huge --days, NaN timeouts, ids with ESC, U+202E or a newline: one line on stderr, "
-                "exit 2, nothing on stdout, no traceback, before the stack is asked",
-           cases=len(cases), rejected=codes[EXIT_USAGE],
+                "exit 2, nothing on stdout, no traceback, before the stack is asked; a broken run.json (exit 1) "
+                "or PARTNERCTL_API (exit 2): one line too",
+           cases=len(expected), rejected=sum(codes[c] for c in (1, 2)),
            notes=", ".join(f"exit {c}: {n}" for c, n in sorted(codes.items(), key=str)))
     assert problems == [], problems
 
