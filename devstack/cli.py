@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 from devstack.client import EXIT_NOT_APPLIED, EXIT_STACK, EXIT_USAGE, CliError, Stack, fail
@@ -38,6 +39,7 @@ from devstack.commands import (
     tick,
     why_cmd,
 )
+from devstack.demo import DEMO_DIR, TICKS_FILE, event_files, timeline
 from devstack.dlq import dlq_list, dlq_redrive
 from devstack.eventfiles import read_files
 from devstack.render import err
@@ -113,6 +115,20 @@ def parser() -> Parser:
     return p
 
 
+def check_scenario(root: Path) -> None:
+    """A demo directory's files and days, with send's and tick's checks, before the stack is asked."""
+    if not root.is_dir():
+        fail(f"--dir {root}: no such directory", EXIT_USAGE)
+    read_files([str(p) for p in event_files(root)])
+    try:
+        steps = timeline(root)
+    except (OSError, ValueError, RecursionError) as exc:
+        fail(f"--dir {root}: {str(exc)[:300]}", EXIT_USAGE)
+    for step in steps:
+        if step[0] == "tick":
+            parse_day(str(step[1]), f"{root / TICKS_FILE}: day")
+
+
 def run(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "on", None) is not None:  # bad input is reported before the stack is even asked
@@ -147,6 +163,7 @@ def run(argv: list[str] | None = None) -> int:
     elif args.command == "reset":
         reset_cmd(args.yes)
     elif args.command == "demo":
+        check_scenario(Path(args.dir) if args.dir else DEMO_DIR)
         demo(Stack(), args.dir, args.timeout)
     return 0
 
@@ -160,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err("partnerctl: interrupted")
         return 130
+    except EOFError:  # a confirmation prompt whose input ended
+        err("partnerctl: no answer (the input ended); nothing done")
+        return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_STACK
 

@@ -107,6 +107,13 @@ def test_cli_hostile_files_and_arguments_end_in_one_line_and_exit_2(tmp_path, ca
     monkeypatch.delenv("PARTNERCTL_API", raising=False)
     cases = {f"send {name}": ["send", path] for name, path in hostile_files(tmp_path).items()}
     cases.update(HOSTILE_ARGUMENTS)
+    for name, file, text in (("demo --dir with a tick on 0001-01-01", "ticks.json", '["0001-01-01"]'),
+                             ("demo --dir with a file nested 5,000 deep", "a.json", "[" * 5000 + "]" * 5000)):
+        scenario = tmp_path / f"scenario-{len(cases)}"
+        scenario.mkdir()
+        (scenario / file).write_text(text)
+        cases[name] = ["demo", "--dir", str(scenario)]
+    cases["demo --dir missing"] = ["demo", "--dir", str(tmp_path / "missing")]
     expected = dict.fromkeys(cases, EXIT_USAGE)
     # A broken run.json or PARTNERCTL_API: one line too (1: no usable stack; 2: a URL that is no URL).
     run_dir = tmp_path / "broken-stack"
@@ -135,7 +142,8 @@ def test_cli_hostile_files_and_arguments_end_in_one_line_and_exit_2(tmp_path, ca
             problems.append(f"{name}: exit {code}, stdout {out[:100]!r}, stderr {err[:300]!r}")
     report("CLI hostile files and arguments",
            what="partnerctl send with files nested 5,000 and 100,000 deep, 4,301- and 100,001-digit integers, NaN, "
-                "Infinity, 1e999, non-UTF-8, empty, a directory, a missing file; dates outside 2000-01-01 … "
+                "Infinity, 1e999, non-UTF-8, empty, a directory, a missing file, a demo directory missing or holding such a "
+                "file or a tick on 0001-01-01; dates outside 2000-01-01 … "
                 "2100-12-31, huge --days, NaN timeouts, ids with ESC, U+202E or a newline: one line on stderr, "
                 "exit 2, nothing on stdout, no traceback, before the stack is asked; a broken run.json (exit 1) "
                 "or PARTNERCTL_API (exit 2): one line too",
