@@ -32,6 +32,9 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from devstack.problems import BodyRefused
+from devstack.problems import problem as _problem
+
 log = logging.getLogger("devstack.http")
 
 API_FUNCTION = "PartnerApiFunction"
@@ -63,39 +66,6 @@ class Route:
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(body, indent=None, default=str), status=status, headers=headers,
                     content_type="application/json")
-
-
-# The local server's own answers outside the API's routes, titled like the API's problem types.
-SERVER_PROBLEMS = {
-    "METHOD_NOT_ALLOWED": "The route does not take this method",
-    "BAD_GATEWAY": "The API function failed",
-    "INTERNAL_ERROR": "The local server failed",
-}
-
-
-def _problem(status: int, reason: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> Response:
-    """An RFC 9457 problem in the API's shape (functions.partner_api.app.problem_body): `type`,
-    `title`, `status`, `detail`, `reason`, and members of its own (`routes`, `allowed`)."""
-    from functions.partner_api.app import PROBLEM_JSON, PROBLEM_TYPE, PROBLEMS
-
-    body = {"type": PROBLEM_TYPE + reason.lower().replace("_", "-"), "title": PROBLEMS.get(reason) or
-            SERVER_PROBLEMS[reason], "status": status, "detail": detail, "reason": reason, **extra}
-    return Response(json.dumps(body), status=status, headers=headers, content_type=PROBLEM_JSON)
-
-
-class BodyRefused(Exception):
-    """A request body the local API does not read, answered as API Gateway would (413) or as a
-    server that stops waiting (408)."""
-
-    def __init__(self, status: int, reason: str, detail: str):
-        super().__init__(detail)
-        self.status, self.reason, self.detail = status, reason, detail
-
-    def response(self) -> Response:
-        from functions.partner_api.app import problem_body
-
-        return Response(json.dumps(problem_body(self.status, self.reason, self.detail, field="body")),
-                        status=self.status, content_type="application/problem+json", headers={"Connection": "close"})
 
 
 def read_body(request: Request, timeout: float | None = None) -> bytes:
