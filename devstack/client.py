@@ -4,6 +4,7 @@ boto3 clients on its emulator. Errors become one-line `CliError`s."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import time
@@ -13,8 +14,14 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
-from devstack.config import devstack_dir
+from devstack.config import PROBE_NAME, devstack_dir
 from devstack.lock import pid_alive
+
+# partnerctl's exit statuses (README "Operator CLI", `partnerctl --help`).
+EXIT_OK = 0  # everything asked was done and applied
+EXIT_STACK = 1  # the stack is not running or not reachable, timed out, or refused the work
+EXIT_USAGE = 2  # bad command line, bad date or id, unreadable or invalid event file
+EXIT_NOT_APPLIED = 3  # done, but some events were not applied: rejected into a DLQ or matched no rule
 
 
 class CliError(Exception):
@@ -41,15 +48,18 @@ class Stack:
                 fail(f"the local stack is not running (no {run_json}); start it with `make run`")
             try:
                 self.info = json.loads(run_json.read_text())
-            except (OSError, ValueError) as exc:
-                fail(f"cannot read {run_json}: {exc}")
-            pid = int(self.info.get("pid") or 0)
+                pid = int(self.info.get("pid") or 0)
+                self.api = str(self.info["apiUrl"]).rstrip("/")
+            except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
+                fail(f"cannot read {run_json} ({type(exc).__name__}: {str(exc)[:200]}); restart the stack with `make run`")
             if pid and not pid_alive(pid):
                 fail(f"the local stack is not running (pid {pid} of {run_json} has exited); start it with `make run`")
-            self.api = str(self.info["apiUrl"]).rstrip("/")
+        if not isinstance(self.info, dict) or not self.info.get("motoEndpoint"):
+            fail(f"the stack at {self.api} did not describe itself (no motoEndpoint in its /_local/info or run.json)")
         self.moto = os.environ.get("PARTNERCTL_MOTO_ENDPOINT") or self.info["motoEndpoint"]
         self.region = self.info.get("region", "us-east-1")
         self._clients: dict[str, Any] = {}
+        self._patterns: list[dict[str, Any]] | None = None
 
     # ---- HTTP --------------------------------------------------------------------------------
     def request(self, method: str, path: str, params: dict[str, Any] | None = None,
@@ -69,6 +79,11 @@ class Stack:
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             fail(f"cannot reach the local stack at {self.api} ({reason}); is `make run` running?")
+        except http.client.InvalidURL as exc:  # a PARTNERCTL_API with spaces or control characters
+            fail(f"the API URL {self.api!r} is not a valid URL ({exc})", 2)
+        except (http.client.HTTPException, ValueError) as exc:  # an answer that is not HTTP
+            fail(f"the local stack at {self.api} answered something that is not HTTP ({type(exc).__name__}); "
+                 "is `make run` listening there?")
         try:
             return status, json.loads(raw) if raw else None
         except ValueError:
@@ -101,6 +116,27 @@ class Stack:
         return self.get("/_local/events", {"since": cursor})["events"]
 
     # ---- AWS ---------------------------------------------------------------------------------
+    def rule_patterns(self) -> list[dict[str, Any]]:
+        """The event patterns of the bus's rules as deployed from template.yaml (the emulator's copy
+        of every outbound event, a rule of devstack's own, left out)."""
+        if self._patterns is not None:
+            return self._patterns
+        bus, patterns, token = self.info["busName"], [], None
+        for _ in range(100):  # 100 pages of 100 rules
+            page = self.aws("events", "list_rules", EventBusName=bus, **({"NextToken": token} if token else {}))
+            for rule in page.get("Rules", []):
+                if rule.get("Name") == PROBE_NAME or rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
+                    continue
+                with contextlib.suppress(ValueError):
+                    pattern = json.loads(rule["EventPattern"])
+                    if isinstance(pattern, dict):
+                        patterns.append(pattern)
+            token = page.get("NextToken")
+            if not token:
+                break
+        self._patterns = patterns
+        return patterns
+
     def client(self, service: str) -> Any:
         if service not in self._clients:
             # boto3 only for the commands that reach the emulator: the others start without it.
@@ -133,6 +169,11 @@ class Stack:
 
 
 def brief(body: Any) -> str:
+    """What an error answer says: the `detail` of an RFC 9457 problem (the API's and the local
+    server's), else an older body's `message`, else the start of the body."""
     if isinstance(body, dict):
-        return str(body.get("message") or body.get("reason") or json.dumps(body)[:200])
+        for key in ("detail", "message", "title", "reason"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key][:500]
+        return json.dumps(body)[:200]
     return str(body)[:200]

@@ -18,9 +18,10 @@ from devstack.demo import DEMO_DIR, DEMO_PARTNERS, final_day, timeline
 from devstack.eventfiles import read_files, validate_event
 from devstack.localstate import LocalState, state_files
 from devstack.lock import pid_alive
-from devstack.partnerwork import matches
-from devstack.render import NO, OK, Progress, out, print_outbound, print_status
+from devstack.patterns import routed, routed_sources
+from devstack.render import NO, OK, Progress, err, out, print_outbound, print_status
 from shared.adapters.repository import due_records
+from shared.models.types import MAX_DATE, MIN_DATE
 from shared.rules.explain import concerns
 from shared.rules.features.renewal import forecast
 
@@ -32,9 +33,12 @@ def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = Fa
     """Put the events on the bus and wait for their own effects (not those of other senders):
     devstack.partnerwork says when they are done."""
     entries = entries if entries is not None else read_files(files)
+    patterns = stack.rule_patterns()
+    unrouted = [(where, e) for where, e in entries if not routed(patterns, e["Source"], e["DetailType"])]
     first = stack.get("/_local/progress", {"since": 2**62})  # no envelopes: only the cursors
     consumed_cursor, cursor = first["next"], first["outboundEvents"]
-    routes = [p for patterns in (stack.info.get("routes") or {}).values() for p in patterns]
+    # The rules whose targets are work queues: an event matching one is processed, so it is waited for.
+    routes = [p for queue_patterns in (stack.info.get("routes") or {}).values() for p in queue_patterns]
     bus = stack.info["busName"]
     progress = Progress(len(entries), "sending")
     refused: list[str] = []
@@ -50,15 +54,15 @@ def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = Fa
                     refused.append(f"{where}: {result['ErrorCode']}: {result.get('ErrorMessage')}")
                     continue
                 accepted += 1
-                if result.get("EventId") and any(matches(p, e["Source"], e["DetailType"]) for p in routes):
+                if result.get("EventId") and routed(routes, e["Source"], e["DetailType"]):
                     mine[result["EventId"]] = json.loads(e["Detail"])
             progress.update(min(start + 10, len(entries)))
         dead = wait_own(stack, mine, consumed_cursor, timeout, f"the {len(entries)} events sent")
     except (KeyboardInterrupt, CliError):
         sys.stdout.flush()
-        print(f"partnerctl: {accepted} of {len(entries)} event(s) reached the bus before this send stopped; "
-              "sending the same file(s) again is safe: processing is idempotent, an event already applied is "
-              "not applied twice", file=sys.stderr)
+        err(f"partnerctl: {accepted} of {len(entries)} event(s) reached the bus before this send stopped; "
+            "sending the same file(s) again is safe: processing is idempotent, an event already applied is "
+            "not applied twice")
         raise
     partners = {d.get("partnerId") for d in mine.values()}
     event_ids = {d.get("eventId") for d in mine.values()}
@@ -67,14 +71,19 @@ def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = Fa
     rejected = dead + len({(e.get("detail") or {}).get("originalEventId") for e in events
                            if e.get("detail-type") == "InputRejected"})
     result = {"sent": accepted, "refused": refused, "rejected": rejected, "events": events,
-              "seconds": time.monotonic() - started}
+              "seconds": time.monotonic() - started, "unrouted": len(unrouted),
+              "routes": routed_sources(patterns)}
     if not quiet_output:
         out(f"sent {result['sent']} event(s) from {len(files)} file(s) in {result['seconds']:.1f} s; "
             f"{rejected} rejected into dead-letter queues" + ("  (see `partnerctl dlq list`)" if rejected else ""))
+        for where, e in unrouted[:5]:
+            out(f"  {where}: matched no rule (source {e['Source']!r}, detail-type {e['DetailType']!r}): not processed")
+        if unrouted:
+            out(f"  the bus routes {result['routes']}")
         print_outbound(events)
     if refused:
         for line in refused[:5]:
-            print(f"partnerctl: refused by the bus: {line}", file=sys.stderr)
+            err(f"partnerctl: refused by the bus: {line}")
         fail(f"{len(refused)} event(s) refused by the bus")
     return result
 
@@ -112,12 +121,15 @@ def wait_own(stack: Stack, mine: dict[str, dict[str, Any]], cursor: int, timeout
 
 
 def parse_day(value: str, what: str = "DATE") -> str:
+    """A YYYY-MM-DD date inside the range every edge accepts (the event contract's and the API's)."""
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         fail(f"{what} must be a date YYYY-MM-DD, got {value!r}", 2)
+    if not MIN_DATE <= day <= MAX_DATE:
+        fail(f"{what} must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}, got {value}", 2)
     return value
 
 
@@ -139,7 +151,7 @@ def tick(stack: Stack, day: str, timeout: float, quiet_output: bool = False) -> 
 
 
 def status_cmd(stack: Stack, partner: str, on: str | None) -> None:
-    if not PARTNER_ID.match(partner):
+    if not PARTNER_ID.fullmatch(partner):
         fail(f"PARTNER_ID must match {PARTNER_ID.pattern}, got {partner!r}", 2)
     if on is not None:
         on = parse_day(on, "--on")
@@ -163,7 +175,7 @@ def status_cmd(stack: Stack, partner: str, on: str | None) -> None:
 
 def why_cmd(stack: Stack, partner: str, area: str | None) -> None:
     """The current status in plain sentences, each citing the rule it applied."""
-    if not PARTNER_ID.match(partner):
+    if not PARTNER_ID.fullmatch(partner):
         fail(f"PARTNER_ID must match {PARTNER_ID.pattern}, got {partner!r}", 2)
     code, body = stack.request("GET", f"/partners/{partner}/history")
     if code == 404:

@@ -18,43 +18,61 @@ def _queues(stack: Stack) -> tuple[dict[str, str], dict[str, str], dict[str, str
     return info.get("queues") or {}, info.get("dlqs") or {}, info.get("redrive") or {}
 
 
-def _body_facts(body: str) -> tuple[str, str]:
+def _body_facts(body: str) -> dict[str, str | None]:
+    """The detail type, event id and partner id of a dead letter's body (None where it has none)."""
+    facts: dict[str, str | None] = {"detailType": None, "eventId": None, "partnerId": None}
     try:
         env = json.loads(body)
-    except ValueError:
-        return "-", "-"
+    except (ValueError, RecursionError):  # a dead letter is whatever reached the queue
+        return facts
     if not isinstance(env, dict):
-        return "-", "-"
+        return facts
     if "requestPayload" in env:  # a Lambda on-failure destination record
         env = env.get("requestPayload") or {}
     detail = env.get("detail") if isinstance(env.get("detail"), dict) else {}
-    return str(env.get("detail-type") or "-"), str(detail.get("eventId") or "-")
+    for key, value in (("detailType", env.get("detail-type")), ("eventId", detail.get("eventId")),
+                       ("partnerId", detail.get("partnerId"))):
+        facts[key] = None if value is None else str(value)
+    return facts
 
 
-def dlq_list(stack: Stack) -> int:
+def dead_letters(stack: Stack) -> list[dict[str, Any]]:
+    """Every message of every dead-letter queue, left where it is, with why it is there."""
     _, dlqs, redrive = _queues(stack)
     max_receive = stack.info.get("maxReceiveCount") or {}
-    total = 0
+    letters = []
     for name, url in dlqs.items():
         with stack.guard("sqs", "receive_message"):
             messages = peek_all(stack.client("sqs"), url)
         for m in messages:
-            total += 1
             attrs = {k: v.get("StringValue") for k, v in (m.get("MessageAttributes") or {}).items()}
+            source = redrive.get(name)
             if attrs.get("rejectionField") or attrs.get("rejectionReason"):
                 why = f"{attrs.get('rejectionField')}: {attrs.get('rejectionReason')}"
             else:
-                source = redrive.get(name)
                 n = max_receive.get(source) if source else None
                 why = f"delivery failed {n} times" if n else "delivery failed"
-            detail_type, event_id = _body_facts(m.get("Body", ""))
-            out(f"{name}  {m['MessageId']}  {why}  {detail_type}  {event_id}")
-    if total == 0:
-        out("no messages in the dead-letter queues (" + ", ".join(dlqs) + ")")
-    return total
+            letters.append({"queue": name, "sourceQueue": source, "messageId": m["MessageId"], "reason": why,
+                            "field": attrs.get("rejectionField"), **_body_facts(m.get("Body", ""))})
+    return letters
 
 
-def dlq_redrive(stack: Stack, queue: str | None, timeout: float) -> None:
+def dlq_list(stack: Stack, as_json: bool = False) -> int:
+    letters = dead_letters(stack)
+    if as_json:
+        # ensure_ascii: every control character of a message arrives as a JSON escape, never raw.
+        print(json.dumps({"messages": letters, "queues": sorted(_queues(stack)[1])}, indent=2, ensure_ascii=True))
+        return len(letters)
+    for d in letters:
+        out(f"{d['queue']}  {d['messageId']}  {d['partnerId'] or '-'}  {d['detailType'] or '-'}  "
+            f"{d['eventId'] or '-'}  {d['reason']}")
+    if not letters:
+        out("no messages in the dead-letter queues (" + ", ".join(_queues(stack)[1]) + ")")
+    return len(letters)
+
+
+def dlq_redrive(stack: Stack, queue: str | None, timeout: float) -> int:
+    """Moves the dead letters back; returns how many of them ended in a dead-letter queue again."""
     queues, dlqs, redrive = _queues(stack)
     targets = dict(redrive)  # DLQ -> source queue
     if queue:
@@ -97,3 +115,4 @@ def dlq_redrive(stack: Stack, queue: str | None, timeout: float) -> None:
     out(f"redrove {n} message(s)" + (": " + ", ".join(f"{k} {v}" for k, v in moved.items()) if n else ""))
     if n:
         out(f"{again} of them ended in a dead-letter queue again" if again > 0 else "all processed")
+    return max(0, again)

@@ -4,6 +4,7 @@ against EventBridge's envelope (the system validates the detail)."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,55 @@ from typing import Any
 from devstack.client import fail
 
 ENVELOPE_KEYS = {"source", "detail-type", "detail", "time", "version", "id", "account", "region", "resources"}
+# The deepest event a file may hold: the deepest inbound event is 5 levels, and json.loads and
+# json.dumps recurse, so a file nested thousands deep would otherwise end in a RecursionError.
+MAX_DEPTH = 32
+
+
+class Unreadable(Exception):
+    """JSON that json.loads cannot read safely, or that EventBridge would not accept."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise Unreadable(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise Unreadable(f"{name} is not JSON")
+
+
+def parse_json(text: str) -> Any:
+    """`text` as JSON. json.JSONDecodeError for text that is not JSON; Unreadable for what is JSON
+    only to Python (NaN, Infinity, numbers out of range) or cannot be read safely: nesting past
+    MAX_DEPTH and integers longer than Python converts (4,300 digits)."""
+    try:
+        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise Unreadable(f"nested more than {MAX_DEPTH} levels deep") from None
+    except (json.JSONDecodeError, Unreadable):
+        raise
+    except ValueError:  # int() past sys.get_int_max_str_digits()
+        raise Unreadable("a number has more than 4,300 digits") from None
+    if depth(value) > MAX_DEPTH:
+        raise Unreadable(f"nested more than {MAX_DEPTH} levels deep")
+    return value
+
+
+def depth(value: Any) -> int:
+    """Nesting depth of parsed JSON (a scalar is 0), stopping once past MAX_DEPTH; iterative."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def parse_time(value: Any, where: str) -> datetime:
@@ -38,9 +88,11 @@ def validate_event(event: Any, where: str) -> dict[str, Any]:
     detail = event["detail"]
     if isinstance(detail, str):
         try:
-            detail = json.loads(detail)
-        except ValueError:
+            detail = parse_json(detail)
+        except json.JSONDecodeError:
             fail(f"{where}: 'detail' is a string that is not JSON", 2)
+        except Unreadable as exc:
+            fail(f"{where}: 'detail' is a string that cannot be read: {exc}", 2)
     if not isinstance(detail, dict):
         fail(f"{where}: 'detail' must be a JSON object", 2)
     entry: dict[str, Any] = {"Source": event["source"], "DetailType": event["detail-type"],
@@ -67,16 +119,19 @@ def load_events(path: Path) -> list[tuple[str, Any]]:
     if not text.strip():
         fail(f"{path}: the file is empty", 2)
     try:
-        doc = json.loads(text)
-    except ValueError:
-        doc = None
+        doc = parse_json(text)
+    except Unreadable as exc:
+        fail(f"{path}: cannot be read: {exc}", 2)
+    except json.JSONDecodeError:
         items = []
         for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                items.append((f"{path}:{n}", json.loads(line)))
-            except ValueError as exc:
+                items.append((f"{path}:{n}", parse_json(line)))
+            except Unreadable as exc:
+                fail(f"{path}:{n}: cannot be read: {exc}", 2)
+            except json.JSONDecodeError as exc:
                 fail(f"{path}:{n}: not JSON ({exc.msg}); a file holds one JSON event, a JSON array or JSON Lines", 2)
         return items
     if isinstance(doc, list):
@@ -92,3 +147,6 @@ def read_files(files: list[str]) -> list[tuple[str, dict[str, Any]]]:
     if not entries:
         fail("no events in " + ", ".join(files), 2)
     return entries
+
+
+# ---- routing: which events a rule of the bus delivers -------------------------------------------

@@ -3,13 +3,13 @@
 Each request becomes a complete REST proxy event (resource template matched from the template's
 routes, path parameters, single and multi-value headers and query strings, requestContext with
 an IAM caller) and goes to ``functions.partner_api.app.handler``; its proxy response becomes the
-HTTP response. Also served, outside the template's routes:
+HTTP response (on the loopback socket only). Also served, outside the template's routes:
 
 - ``/docs``: Swagger UI from the assets Powertools ships in site-packages (no CDN, no network);
   ``/docs?plain=1`` (or when the assets are missing) a self-contained HTML table of the paths;
 - ``/_local/status``, ``/_local/info``, ``POST /_local/tick?day=``, ``/_local/events?since=``,
   ``/_local/progress?since=``, ``POST /_local/settle``: control endpoints of the running local
-  stack (``devstack.system.LocalSystem``, ``devstack.control``), for partnerctl. Nothing here talks to the network beyond the loopback socket the server listens on.
+  stack (``devstack.system.LocalSystem``, ``devstack.control``), for partnerctl.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
+
+from devstack.problems import BodyRefused
+from devstack.problems import problem as _problem
 
 log = logging.getLogger("devstack.http")
 
@@ -63,21 +66,6 @@ class Route:
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(body, indent=None, default=str), status=status, headers=headers,
                     content_type="application/json")
-
-
-class BodyRefused(Exception):
-    """A request body the local API does not read, answered as API Gateway would (413) or as a
-    server that stops waiting (408)."""
-
-    def __init__(self, status: int, reason: str, detail: str):
-        super().__init__(detail)
-        self.status, self.reason, self.detail = status, reason, detail
-
-    def response(self) -> Response:
-        from functions.partner_api.app import problem_body
-
-        return Response(json.dumps(problem_body(self.status, self.reason, self.detail, field="body")),
-                        status=self.status, content_type="application/problem+json", headers={"Connection": "close"})
 
 
 def read_body(request: Request, timeout: float | None = None) -> bytes:
@@ -190,7 +178,8 @@ def build_event(request: Request, route: Route, path_params: dict[str, str]) -> 
 def to_response(result: dict[str, Any]) -> Response:
     """A Lambda proxy integration response -> HTTP response (API Gateway's mapping)."""
     if not isinstance(result, dict) or "statusCode" not in result:
-        return _json(502, {"message": "Internal server error", "reason": "MALFORMED_LAMBDA_PROXY_RESPONSE"})
+        return _problem(502, "BAD_GATEWAY", "the API function returned no Lambda proxy response (statusCode "
+                        "missing); API Gateway answers 502 Internal server error")
     headers = Headers()
     for key, value in (result.get("headers") or {}).items():
         headers[key] = str(value)
@@ -250,7 +239,7 @@ class ApiApp:
             response = self.dispatch(request)
         except Exception:
             log.exception("request failed", extra={"method": request.method, "path": request.path})
-            response = _json(500, {"message": "Internal server error"})
+            response = _problem(500, "INTERNAL_ERROR", "the local server failed on this request; its log has why")
         if not request.path.startswith("/_local/status"):
             log.info("request", extra={"method": request.method, "path": request.path, "status": response.status_code,
                                        "ms": round((time.monotonic() - started) * 1000, 1)})
@@ -273,10 +262,11 @@ class ApiApp:
                 return self.invoke(request, route, params)
             allowed.append(route.method)
         if allowed:
-            return _json(405, {"message": f"{request.method} is not allowed on {path}", "allowed": allowed},
-                         headers={"Allow": ", ".join(sorted(set(allowed)))})
-        return _json(404, {"message": "Not Found", "reason": "NO_SUCH_ROUTE",
-                           "routes": [f"{r.method} {r.template}" for r in self.routes]})
+            methods = sorted(set(allowed))
+            return _problem(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on this path; it takes "
+                            f"{', '.join(methods)}", headers={"Allow": ", ".join(methods)}, allowed=methods)
+        return _problem(404, "NO_SUCH_ROUTE", "no route of the API matches this path (see /docs)",
+                        routes=[f"{r.method} {r.template}" for r in self.routes])
 
     def invoke(self, request: Request, route: Route, params: dict[str, str]) -> Response:
         try:
@@ -292,7 +282,8 @@ class ApiApp:
                 result = self.handler(event, context)
         except Exception:
             log.exception("handler failed", extra={"function": API_FUNCTION, "path": request.path})
-            return _json(502, {"message": "Internal server error"})
+            return _problem(502, "BAD_GATEWAY", "the API function raised an error; the local stack's log has it "
+                            "(API Gateway answers 502 Internal server error)")
         return to_response(result)
 
     # ---- /docs ------------------------------------------------------------------------------
@@ -313,11 +304,11 @@ class ApiApp:
 
     def docs_asset(self, name: str) -> Response:
         if name not in SWAGGER_FILES:
-            return _json(404, {"message": "Not Found"})
+            return _problem(404, "NO_SUCH_ROUTE", f"/docs serves only {', '.join(sorted(SWAGGER_FILES))}")
         filename, content_type = SWAGGER_FILES[name]
         data = self._asset(filename)
         if data is None:
-            return _json(404, {"message": f"{filename} is not installed"})
+            return _problem(404, "NO_SUCH_ROUTE", f"{filename} is not installed (Powertools' Swagger UI assets)")
         return Response(data, content_type=content_type, headers={"Cache-Control": "max-age=3600"})
 
     def docs(self, request: Request) -> Response:

@@ -16,19 +16,9 @@ import threading
 from collections import Counter
 from typing import Any
 
+from devstack.patterns import routed
+
 Pattern = dict[str, Any]
-
-
-def matches(pattern: Pattern, source: str, detail_type: str) -> bool:
-    """EventBridge matching of the `source` / `detail-type` lists and `$or` of a rule's pattern
-    (what the template's rules use); other keys are not looked at."""
-    if "$or" in pattern:
-        return any(matches(p, source, detail_type) for p in pattern["$or"])
-    for key, value in (("source", source), ("detail-type", detail_type)):
-        allowed = pattern.get(key)
-        if isinstance(allowed, list) and value not in allowed:
-            return False
-    return True
 
 
 def envelope_facts(body: str) -> tuple[str, str | None, str | None]:
@@ -85,7 +75,7 @@ class PartnerWork:
         out = []
         for kind, detail in json.loads(outbox):
             for queue, patterns in self.routes.items():
-                if any(matches(p, self.source, kind) for p in patterns) and detail.get("eventId"):
+                if routed(patterns, self.source, kind) and detail.get("eventId"):
                     out.append((partner, queue, detail["eventId"]))
         with self.lock:
             for partner, queue, event_id in out:

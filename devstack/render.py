@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections import defaultdict
 from typing import Any
 
@@ -23,8 +24,36 @@ def can_encode(text: str) -> bool:
 FULL, EMPTY, OK, NO = ("█", "░", "✓", "✗") if can_encode("█░✓✗") else ("#", ".", "+", "x")
 
 
+# Characters a terminal acts on instead of showing: bidi overrides and isolates reorder the rest of
+# the line, line and paragraph separators break it (C0/C1 controls and lone surrogates are found by category).
+BIDI_AND_SEPARATORS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                                "\u2028\u2029")
+
+
+def safe(text: str) -> str:
+    """`text` with every character that steers a terminal (ESC sequences, other C0/C1 controls, bidi
+    controls, line separators, lone surrogates) written as a visible escape (\\x1b, \\u202e): an id or
+    field from an event cannot clear, recolour or reorder the operator's screen."""
+    if text.isprintable() and text.isascii():
+        return text
+    return "".join(_escape(c) if c in BIDI_AND_SEPARATORS or unicodedata.category(c) in ("Cc", "Cs") else c
+                   for c in text)
+
+
+def _escape(c: str) -> str:
+    n = ord(c)
+    return f"\\x{n:02x}" if n <= 0xFF else f"\\u{n:04x}"
+
+
 def out(line: str = "") -> None:
-    print(line, flush=True)
+    """One line of human-readable output on stdout, escaped (see `safe`)."""
+    print(safe(line), flush=True)
+
+
+def err(line: str) -> None:
+    """One line on stderr, escaped (see `safe`)."""
+    sys.stdout.flush()
+    print(safe(line), file=sys.stderr, flush=True)
 
 
 def bar(total: float, width: int = 10) -> str:

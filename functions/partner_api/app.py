@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared import runtime
+from shared.models.types import MAX_DATE, MIN_DATE
 from shared.rules import views
 from shared.rules.document import designations_held
 from shared.rules.engine import record_fact
@@ -165,8 +166,8 @@ def _day(on: date | str | None, field: str = "on", where: str = "parameter") -> 
         day = on if isinstance(on, date) else date.fromisoformat(on)
     except ValueError:
         raise BadField(field, f"{on!r} is not a YYYY-MM-DD date", where) from None
-    if not date(2000, 1, 1) <= day <= date(2100, 12, 31):
-        raise BadField(field, "must be between 2000-01-01 and 2100-12-31", where)
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise BadField(field, f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}", where)
     return day.isoformat()
 
 

@@ -45,7 +45,7 @@ def test_state_survives_sigkill_and_reset_wipes_it(tmp_path):
     first = start(tmp_path, env, "run-1.log")
     try:
         sent = first.cli("send", *[str(DEMO / f) for f in FILES], timeout=120)
-        assert sent.returncode == 0, f"{sent.stdout}\n{sent.stderr}\n{first.log_tail()}"
+        assert sent.returncode == 3, f"{sent.stdout}\n{sent.stderr}\n{first.log_tail()}"  # 3: one event rejected
         assert "1 rejected into dead-letter queues" in sent.stdout
         before = answers(first)
     finally:
@@ -65,7 +65,7 @@ def test_state_survives_sigkill_and_reset_wipes_it(tmp_path):
         for key, value in before.items():
             assert after[key] == value, key
         again = second.cli("send", str(DEMO / FILES[-1]), timeout=120)
-        assert again.returncode == 0 and "1 rejected" in again.stdout, again.stdout + again.stderr
+        assert again.returncode == 3 and "1 rejected" in again.stdout, again.stdout + again.stderr
     finally:
         assert stop(second.proc) == 0, second.log_tail()
 
