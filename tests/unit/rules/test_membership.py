@@ -316,3 +316,17 @@ def test_legacy_partner_with_legacy_benefits_pays_no_additional_fee_until_its_an
     with pytest.raises(RuleRejected) as e:
         p.elect("2022-11-01", "SOLUTIONS_PARTNER", on="2022-11-02")
     assert e.value.reason == "RENEWAL_BEFORE_ANNIVERSARY"
+
+
+@pytest.mark.parametrize("anniversary", ["2022-10-01", "2022-10-02"])
+def test_legacy_anniversary_on_1_or_2_october_2022_is_first_chosen_in_2023(anniversary):
+    # FAQ: "On your next anniversary date after October 3, 2022, you will have the following options"
+    # vs Option 2 incentives "until your first anniversary after September 30, 2022": one date for
+    # both, the first anniversary on or after the launch (docs/decisions.md, "Membership and money").
+    p = legacy_partner(anniversary)
+    assert incentives_gate(p.state, "2022-10-03")["reason"] == "OPTION_2_UNTIL_ANNIVERSARY"
+    assert incentives_gate(p.state, "2023-09-30")["option"] == "OPTION_2"
+    p.tick("2023-09-30")
+    assert p.of("RenewalOpened") == []
+    p.tick(anniversary.replace("2022", "2023"))
+    assert [o["anniversaryDate"] for o in p.of("RenewalOpened")] == [anniversary.replace("2022", "2023")]
