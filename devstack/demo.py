@@ -12,11 +12,10 @@ The stories (scores computed with rulebook 2022-10-03, see shared/rules/data):
   LEGACY benefits (USD 4,730) on 2022-11-25 -> renewed; on its 2023-11-11 anniversary it moves to
   Solutions Partner benefits.
 - contoso-1001: MODERN_WORK 2022-11-08, BUSINESS_APPLICATIONS 2023-01-12, SECURITY 2023-02-14, all
-  with the 2023-11-08 anniversary (the FAQ's example); pays the Solutions Partner fee on 2022-11-21
-  (inside the 30-day enrollment window), so the later two come with no further fee; keeps its
-  metrics up through 2023; renews all three with SOLUTIONS_PARTNER benefits on 2023-11-20.
-- fabrikam-2002: DATA_AI at 69 points in November (not 70), 71 on 2022-12-06 -> attained, fee paid
-  on 2022-12-15; its metrics drop to 0 in 2023 -> DATA_AI lapses at the 2023-12-06 anniversary. Its feed also sends one
+  with the 2023-11-08 anniversary (the FAQ's example); enrolls (pays) on 2022-11-21, so the later two
+  cost nothing; keeps its metrics up through 2023; renews all three (SOLUTIONS_PARTNER) on 2023-11-20.
+- fabrikam-2002: DATA_AI at 69 points in November (not 70), 71 on 2022-12-06 -> attained (paid
+  2022-12-15); its metrics drop to 0 in 2023 -> DATA_AI lapses at the 2023-12-06 anniversary. Its feed also sends one
   malformed record (value "lots") that is rejected into the ScoreIngestion DLQ.
 - adatum-3003: Threat Protection specialization (anniversary 2023-02-03) with only 60 Security points
   (no skilling) -> SpecializationAtRisk on 2023-01-04 -> SpecializationLost on 2023-02-03 (FAQ
@@ -157,8 +156,7 @@ def scenario() -> tuple[dict[str, list[Event]], list[str]]:
                 "Teams Application Developer Associate", "Microsoft 365 Enterprise Administrator Expert"],
         ["2022-10-17", "2022-10-24", "2022-10-31", "2022-11-03"])
     files["2022-11-08-contoso-1001-modern-work-scorefeed.json"] = [_modern_work(co, "2022-11-08")]
-    files["2022-11-21-contoso-1001-benefits-elected.json"] = [
-        benefits(co, "2022-11-08", "SOLUTIONS_PARTNER", "2022-11-21")]  # the enrollment after attaining
+    files["2022-11-21-contoso-1001-benefits-elected.json"] = [benefits(co, "2022-11-08", "SOLUTIONS_PARTNER", "2022-11-21")]
     files["2023-01-05-contoso-1001-business-applications-skilling.jsonl"] = people(
         co, 11, ["Dynamics 365 Sales Functional Consultant Associate", "Dynamics 365 Sales Functional Consultant Associate",
                  "Dynamics 365 Customer Service Functional Consultant Associate", "Power Platform Functional Consultant Associate",
@@ -182,8 +180,7 @@ def scenario() -> tuple[dict[str, list[Event]], list[str]]:
                 "Azure Data Scientist Associate", "Azure AI Engineer Associate"], ["2022-11-02", "2022-11-07"])
     files["2022-11-10-fabrikam-2002-data-ai-scorefeed.json"] = [_azure(fa, "DATA_AI", "2022-11-10", 3, 15, 4)]  # 69
     files["2022-12-06-fabrikam-2002-data-ai-scorefeed.json"] = [_azure(fa, "DATA_AI", "2022-12-06", 3, 15, 5)]  # 71
-    files["2022-12-15-fabrikam-2002-benefits-elected.json"] = [
-        benefits(fa, "2022-12-06", "SOLUTIONS_PARTNER", "2022-12-15")]  # the enrollment after attaining
+    files["2022-12-15-fabrikam-2002-benefits-elected.json"] = [benefits(fa, "2022-12-06", "SOLUTIONS_PARTNER", "2022-12-15")]
     files["2023-02-10-fabrikam-2002-data-ai-scorefeed.json"] = [_azure(fa, "DATA_AI", "2023-02-10", 0, 0, 0)]
     broken = _azure(fa, "DATA_AI", "2023-03-10", 1, 2, 1, suffix="-resend")
     broken["detail"]["measurements"][0]["value"] = "lots"  # a malformed record: not a JSON number
@@ -211,8 +208,7 @@ def scenario() -> tuple[dict[str, list[Event]], list[str]]:
         _azure(li, "INFRASTRUCTURE", "2023-02-15", 3, 20, 5),
         _azure(li, "DIGITAL_APP_INNOVATION", "2023-02-15", 1, 12, 2),  # no advanced certifications
     ]
-    files["2023-02-20-litware-4004-benefits-elected.json"] = [
-        benefits(li, "2023-02-15", "SOLUTIONS_PARTNER", "2023-02-20")]  # the enrollment after attaining
+    files["2023-02-20-litware-4004-benefits-elected.json"] = [benefits(li, "2023-02-15", "SOLUTIONS_PARTNER", "2023-02-20")]
 
     ticks = ["2022-10-03",  # launch day: designations become attainable
              "2022-11-11",  # northwind-legacy anniversary (legacy partners keep theirs)
