@@ -57,9 +57,12 @@ def envelope_of(e: dict[str, Any]) -> dict[str, Any]:
 # --- template documents ----------------------------------------------------------------------------
 
 def _qualified(areas: Iterable[str], on: str) -> Partner:
+    """A partner qualified in `areas` on `on` that paid the Solutions Partner fee that day (a
+    designation without paid benefits lapses at the end of its enrollment window)."""
     p = Partner(PLACEHOLDER)
     for area in areas:
         p.qualify(area, on, people=f"{area.lower()}-staff")
+    p.pay(on)
     return p
 
 

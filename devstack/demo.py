@@ -12,16 +12,17 @@ The stories (scores computed with rulebook 2022-10-03, see shared/rules/data):
   LEGACY benefits (USD 4,730) on 2022-11-25 -> renewed; on its 2023-11-11 anniversary it moves to
   Solutions Partner benefits.
 - contoso-1001: MODERN_WORK 2022-11-08, BUSINESS_APPLICATIONS 2023-01-12, SECURITY 2023-02-14, all
-  with the 2023-11-08 anniversary (the FAQ's example); keeps its metrics up through 2023; renews all
-  three with SOLUTIONS_PARTNER benefits on 2023-11-20.
-- fabrikam-2002: DATA_AI at 69 points in November (not 70), 71 on 2022-12-06 -> attained; its
-  metrics drop to 0 in 2023 -> DATA_AI lapses at the 2023-12-06 anniversary. Its feed also sends one
-  malformed record (value "lots") that is rejected into the ScoreIngestion DLQ.
+  with the 2023-11-08 anniversary (the FAQ's example); enrolls (pays) on 2022-11-21, so the later two
+  cost nothing; keeps its metrics up through 2023; renews all three (SOLUTIONS_PARTNER) on 2023-11-20.
+- fabrikam-2002: DATA_AI at 69 points in November (not 70), 71 on 2022-12-06 -> attained (paid
+  2022-12-15); its metrics drop to 0 in 2023 -> DATA_AI lapses at the 2023-12-06 anniversary; one
+  malformed record of its feed (value "lots") is rejected into the ScoreIngestion DLQ.
 - adatum-3003: Threat Protection specialization (anniversary 2023-02-03) with only 60 Security points
   (no skilling) -> SpecializationAtRisk on 2023-01-04 -> SpecializationLost on 2023-02-03 (FAQ
   "Partner A").
 - litware-4004: Azure Expert MSP (anniversary 2023-06-01); attains DATA_AI (exactly 70) and
-  INFRASTRUCTURE but not DIGITAL_APP_INNOVATION -> AzureExpertMspLost effective 2023-07-01.
+  INFRASTRUCTURE on 2023-02-15 (fee paid 2023-02-20) but not DIGITAL_APP_INNOVATION ->
+  AzureExpertMspLost effective 2023-07-01.
 
 `timeline()` is what partnerctl demo replays: the files in name order, and before any event whose
 day is on or after a day of ticks.json, the anniversary runs of every tick day up to it (the
@@ -38,13 +39,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from devstack.demo_expectations import PARTNERS, expectations
 from devstack.replay import CoreReplay
 from shared.rules.views import partner_view
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = PROJECT_ROOT / "events" / "demo"
 TICKS_FILE = "ticks.json"
-DEMO_PARTNERS = ["northwind-legacy", "contoso-1001", "fabrikam-2002", "adatum-3003", "litware-4004"]
+DEMO_PARTNERS = list(PARTNERS)
 
 Event = dict[str, Any]
 
@@ -155,6 +157,7 @@ def scenario() -> tuple[dict[str, list[Event]], list[str]]:
                 "Teams Application Developer Associate", "Microsoft 365 Enterprise Administrator Expert"],
         ["2022-10-17", "2022-10-24", "2022-10-31", "2022-11-03"])
     files["2022-11-08-contoso-1001-modern-work-scorefeed.json"] = [_modern_work(co, "2022-11-08")]
+    files["2022-11-21-contoso-1001-benefits-elected.json"] = [benefits(co, "2022-11-08", "SOLUTIONS_PARTNER", "2022-11-21")]
     files["2023-01-05-contoso-1001-business-applications-skilling.jsonl"] = people(
         co, 11, ["Dynamics 365 Sales Functional Consultant Associate", "Dynamics 365 Sales Functional Consultant Associate",
                  "Dynamics 365 Customer Service Functional Consultant Associate", "Power Platform Functional Consultant Associate",
@@ -178,6 +181,7 @@ def scenario() -> tuple[dict[str, list[Event]], list[str]]:
                 "Azure Data Scientist Associate", "Azure AI Engineer Associate"], ["2022-11-02", "2022-11-07"])
     files["2022-11-10-fabrikam-2002-data-ai-scorefeed.json"] = [_azure(fa, "DATA_AI", "2022-11-10", 3, 15, 4)]  # 69
     files["2022-12-06-fabrikam-2002-data-ai-scorefeed.json"] = [_azure(fa, "DATA_AI", "2022-12-06", 3, 15, 5)]  # 71
+    files["2022-12-15-fabrikam-2002-benefits-elected.json"] = [benefits(fa, "2022-12-06", "SOLUTIONS_PARTNER", "2022-12-15")]
     files["2023-02-10-fabrikam-2002-data-ai-scorefeed.json"] = [_azure(fa, "DATA_AI", "2023-02-10", 0, 0, 0)]
     broken = _azure(fa, "DATA_AI", "2023-03-10", 1, 2, 1, suffix="-resend")
     broken["detail"]["measurements"][0]["value"] = "lots"  # a malformed record: not a JSON number
@@ -205,6 +209,7 @@ def scenario() -> tuple[dict[str, list[Event]], list[str]]:
         _azure(li, "INFRASTRUCTURE", "2023-02-15", 3, 20, 5),
         _azure(li, "DIGITAL_APP_INNOVATION", "2023-02-15", 1, 12, 2),  # no advanced certifications
     ]
+    files["2023-02-20-litware-4004-benefits-elected.json"] = [benefits(li, "2023-02-15", "SOLUTIONS_PARTNER", "2023-02-20")]
 
     ticks = ["2022-10-03",  # launch day: designations become attainable
              "2022-11-11",  # northwind-legacy anniversary (legacy partners keep theirs)
@@ -299,54 +304,6 @@ def final_day(root: Path = DEMO_DIR) -> str | None:
 
 
 # --------------------------------------------------------------------------- offline check (pure core)
-
-
-def expectations(partner: dict[str, dict[str, Any]], events: list[tuple[str, dict[str, Any]]],
-                 rejected_fields: list[str]) -> list[str]:
-    """What the demo must show; `partner` = {id: partner view as of the final day}. Returns failures."""
-    failures = []
-
-    def check(ok: bool, what: str) -> None:
-        if not ok:
-            failures.append(what)
-
-    def of(kind: str, pid: str) -> list[dict[str, Any]]:
-        return [d for k, d in events if k == kind and d["partnerId"] == pid]
-
-    nw, co, fa, ad, li = (partner[p] for p in DEMO_PARTNERS)
-    held = {d["solutionArea"]: d for d in co["designations"]}
-    check(sorted(a for a, d in held.items() if d["status"] == "ACTIVE") == ["BUSINESS_APPLICATIONS", "MODERN_WORK", "SECURITY"],
-          f"contoso-1001 holds three designations, got {held}")
-    check({d["anniversaryDate"] for d in of("DesignationAttained", "contoso-1001")} == {"2023-11-08"},
-          "contoso-1001: one anniversary, 2023-11-08, for all three")
-    check(sorted(d["solutionArea"] for d in of("DesignationRenewed", "contoso-1001")) ==
-          ["BUSINESS_APPLICATIONS", "MODERN_WORK", "SECURITY"], "contoso-1001: DesignationRenewed for all three")
-    check([(d["solutionArea"], d["option"]) for d in of("DesignationRenewed", "northwind-legacy")] ==
-          [("SECURITY", "LEGACY"), ("SECURITY", "SOLUTIONS_PARTNER")], "northwind-legacy: renewed LEGACY then SP")
-    check(of("RenewalOpened", "northwind-legacy")[0]["options"] == ["SOLUTIONS_PARTNER", "LEGACY"],
-          "northwind-legacy: both options offered")
-    check(any(d["solutionArea"] == "SECURITY" and d["status"] == "ACTIVE" for d in nw["designations"]),
-          "northwind-legacy keeps SECURITY")
-    fd = {d["solutionArea"]: d for d in fa["designations"]}
-    check(fd.get("DATA_AI", {}).get("status") == "LAPSED" and fd["DATA_AI"].get("lapsedOn") == "2023-12-06",
-          f"fabrikam-2002 DATA_AI lapsed on 2023-12-06, got {fd}")
-    check([d["reason"] for d in of("DesignationLapsed", "fabrikam-2002")] == ["NOT_QUALIFIED"], "fabrikam-2002 NOT_QUALIFIED")
-    check([d["attainedOn"] for d in of("DesignationAttained", "fabrikam-2002")] == ["2022-12-06"],
-          "fabrikam-2002 attained on 2022-12-06 (69 points in November is not enough)")
-    spec = {s["specialization"]: s for s in ad["specializations"]}.get("Threat Protection", {})
-    check(spec.get("status") == "LOST" and spec.get("lostOn") == "2023-02-03", f"adatum-3003 Threat Protection lost, got {spec}")
-    check([d["warnedOn"] for d in of("SpecializationAtRisk", "adatum-3003")] == ["2023-01-04"], "adatum-3003 warned 2023-01-04")
-    check([d["lostOn"] for d in of("SpecializationLost", "adatum-3003")] == ["2023-02-03"], "adatum-3003 SpecializationLost")
-    msp = li.get("azureExpertMsp") or {}
-    check(msp.get("status") == "LOST" and msp.get("lossEffectiveOn") == "2023-07-01", f"litware-4004 MSP lost, got {msp}")
-    check([d["missingDesignations"] for d in of("AzureExpertMspLost", "litware-4004")] == [["DIGITAL_APP_INNOVATION"]],
-          "litware-4004 AzureExpertMspLost (missing DIGITAL_APP_INNOVATION)")
-    check(sorted(d["solutionArea"] for d in li["designations"]) == ["DATA_AI", "INFRASTRUCTURE"],
-          "litware-4004 holds DATA_AI and INFRASTRUCTURE")
-    check(rejected_fields == ["detail.measurements.0.value"], f"one malformed event rejected, got {rejected_fields}")
-    unknown = {pid: v["unrecognisedCertifications"] for pid, v in partner.items() if v.get("unrecognisedCertifications")}
-    check(not unknown, f"every demo certification name is in the certification catalogue, got {unknown}")
-    return failures
 
 
 def check(root: Path = DEMO_DIR, verbose: bool = True) -> list[str]:

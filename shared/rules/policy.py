@@ -26,7 +26,9 @@ LEGACY_FEES: dict[str, dict[str, Decimal]] = {
 
 
 class Policy(NamedTuple):
-    payment_window_days: int = 30
+    payment_window_days: int = 30  # after an anniversary
+    # after attaining without paid benefits in force (requirements.md §1: "a partner has 30 days to enroll")
+    enrollment_window_days: int = 30
     leap_day_anniversary: str = "FEB_28"  # or "MAR_1"
     specialization_warning_days: int = 30
     renewal_risk_horizon_days: int = 60

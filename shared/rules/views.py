@@ -9,7 +9,7 @@ from typing import Any
 
 from .document import END, START, State, designation_held, held_on, is_legacy_partner, legacy_level
 from .engine import due_items
-from .features.membership import fees_for, options, upcoming_anniversary
+from .features.membership import fees_for, options, paid_benefits_on, upcoming_anniversary
 from .features.specializations import benefit_caps, benefit_group, required_designations
 from .gates import GATES
 from .policy import DEFAULT_POLICY, Policy
@@ -46,7 +46,7 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
     fees_due = []
     for r in renewals:
         if r["option"] is None and not r["closed"] and on <= r["paymentDueBy"]:
-            for option in options(state):
+            for option in options(state, r["anniversaryDate"]):
                 if option == SOLUTIONS_PARTNER and not r["kept"]:
                     continue
                 amount = fees_for(state, option, policy.default_currency)
@@ -60,10 +60,8 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
                             "dueBy": r["paymentDueBy"],
                         }
                     )
-    benefits = next((r["option"] for r in reversed(renewals) if r.get("option")), None)
-    initial = state.get("benefits")
-    if benefits is None and initial and initial["from"] <= on:
-        benefits = initial["option"]
+    # Benefits are shown through the renewal date they were paid to, not after it.
+    benefits = paid_benefits_on(state, on, policy)
     sp_benefits = benefits == SOLUTIONS_PARTNER
     used: dict[str, int] = {}
     caps = benefit_caps()

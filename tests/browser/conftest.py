@@ -104,6 +104,7 @@ def demo_partner(partner_id: str = "contoso-demo") -> Demo:
     past the first anniversary with the Solutions Partner fee due."""
     p = Partner(partner_id)
     p.qualify("DATA_AI", "2023-01-10", "d")
+    p.pay("2023-01-10")  # enrolled: the Solutions Partner fee paid in the enrollment window
     p.qualify("INFRASTRUCTURE", "2023-03-15", "i")
     p.qualify("SECURITY", "2023-05-01", "s")
     # Modern Work: the skilling metrics full, a little performance, no customer success.

@@ -66,6 +66,14 @@ class Partner:
                   "fee": {"amount": amount, "currency": currency}}
         return self.replay.elect(self.id, detail, on)
 
+    def pay(self, on: str) -> list[tuple[str, dict[str, Any]]]:
+        """Pay the Solutions Partner fee of the enrollment a designation attained without paid
+        benefits opened (requirements.md §1: "After qualifying, a partner has 30 days to enroll")."""
+        self.tick(on)
+        [opened] = [k for k, r in self.state["renewals"].items()
+                    if r.get("enrollment") and r["option"] is None and k <= on <= r["paymentDueBy"]]
+        return self.elect(opened, "SOLUTIONS_PARTNER", on=on)
+
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [d for k, d in self.events if k == kind]
 

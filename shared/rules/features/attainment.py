@@ -20,6 +20,7 @@ from ..program import AREAS, LAUNCH, MICROSOFT_CLOUD, PROGRAM_LAUNCH
 from ..scoring.history import evaluate, last_qualified_row, score_detail
 from ..scoring.rulebook import rulebook_for
 from .membership import upcoming_anniversary
+from .renewal import owe_fee
 
 ATTAIN = "ATTAIN"
 
@@ -57,6 +58,7 @@ def _attained(ch: Change, effective: str, area: str, day: str, policy: Policy) -
     state["designations"].setdefault(area, {"periods": []})["periods"].append([effective, None])
     if state["anniversary"] is None:
         state["anniversary"] = effective  # FAQ: the date the first designation was attained
+    owe_fee(ch, area, effective, policy)
     anniversary = upcoming_anniversary(state, effective, policy)
     measured = last_qualified_row(state, area, effective)
     ch.decide(effective, "ATTAINMENT", "ATTAINED", solutionArea=area, measuredOn=measured[ON],

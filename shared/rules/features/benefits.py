@@ -5,19 +5,29 @@ choice means for incentives (FAQ "Will incentives be changing?")."""
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, NoReturn
 
 from ..change import Change
-from ..document import State, active_designations, designation_held, is_legacy_partner, legacy_competency_on
+from ..document import State, designation_held, is_legacy_partner, legacy_competency_on
 from ..errors import NotYet, RuleRejected
 from ..feature import Answer, Explanation, Feature, answer, designated
 from ..policy import DEFAULT_POLICY, Policy
 from ..program import INCENTIVES_CUTOVER, INCENTIVES_START, LEGACY, SOLUTIONS_PARTNER
-from .membership import fees_for, first_occurrence, next_anniversary, next_occurrence
+from .membership import (
+    ENROLLMENT,
+    fee_in_force,
+    fees_for,
+    legacy_first_anniversary,
+    next_anniversary,
+    next_occurrence,
+    options,
+)
 
 
 def elect(ch: Change, detail: dict[str, Any], on: str, policy: Policy) -> None:
-    """BenefitsElected, once the dated work due by `on` is done (shared.rules.engine.elect_benefits)."""
+    """BenefitsElected, once the dated work due by `on` is done (shared.rules.engine.elect_benefits):
+    the payment of a renewal opened on an anniversary, or of an enrollment opened by attaining
+    without paid benefits in force (shared.rules.features.renewal.owe_fee)."""
     state = ch.state
     occ, option, fee = detail["anniversaryDate"], detail["option"], detail["fee"]
     if option == LEGACY and not is_legacy_partner(state):
@@ -37,8 +47,7 @@ def elect(ch: Change, detail: dict[str, Any], on: str, policy: Policy) -> None:
         )
     renewal = state["renewals"].get(occ)
     if renewal is None:
-        _initial_purchase(ch, occ, option, fee, on)
-        return
+        _nothing_open(state, occ, option, on, policy)
     if renewal["option"] is not None:
         if renewal["option"] == option:
             return  # the same election again: nothing to do
@@ -46,6 +55,13 @@ def elect(ch: Change, detail: dict[str, Any], on: str, policy: Policy) -> None:
             "detail.option",
             "ALREADY_ELECTED",
             f"{renewal['option']} was already chosen for the {occ} anniversary (one option only)",
+        )
+    if option not in options(state, occ):
+        raise RuleRejected(
+            "detail.option",
+            "LEGACY_OPTION_UNAVAILABLE",
+            "legacy benefits end when an anniversary passes without buying them; only Solutions Partner "
+            "benefits can be bought",
         )
     if on > renewal["paymentDueBy"]:
         raise RuleRejected(
@@ -60,15 +76,20 @@ def elect(ch: Change, detail: dict[str, Any], on: str, policy: Policy) -> None:
             "NO_DESIGNATION_TO_RENEW",
             "no designation qualified on this anniversary; only legacy benefits can be bought",
         )
+    next_occ = next_anniversary(state["anniversary"], occ, policy)
     renewal.update(
         option=option,
         fee={"amount": str(fee["amount"]), "currency": fee["currency"]},
         renewed=kept,
         closed=True,
         electedOn=on,
+        benefitsThrough=next_occ,
     )
-    next_occ = next_anniversary(state["anniversary"], occ, policy)
     state["benefits"] = {"option": option, "from": occ, "through": next_occ}
+    if renewal.get(ENROLLMENT):
+        ch.decide(on, "BENEFITS_ELECTION", option, anniversaryDate=occ, fee=renewal["fee"], renewed=kept,
+                  initialPurchase=True)
+        return
     ch.decide(on, "BENEFITS_ELECTION", option, anniversaryDate=occ, fee=renewal["fee"], renewed=kept)
     for area in kept:
         ch.emit(
@@ -83,34 +104,21 @@ def elect(ch: Change, detail: dict[str, Any], on: str, policy: Policy) -> None:
         )
 
 
-def _initial_purchase(ch: Change, occ: str, option: str, fee: dict[str, Any], on: str) -> None:
-    """FAQ: a partner without legacy benefits that attains a designation "immediately ha[s] the
-    opportunity to pay the fee and move to the new Solutions Partner benefits"; a legacy partner
-    "can't renew ... before your anniversary date"."""
-    state = ch.state
-    upcoming = next_occurrence(state, DEFAULT_POLICY)
-    if is_legacy_partner(state) or option != SOLUTIONS_PARTNER:
+def _nothing_open(state: State, occ: str, option: str, on: str, policy: Policy) -> NoReturn:
+    """No renewal or enrollment is recorded for `occ`. FAQ: a legacy partner "can't renew ... before
+    your anniversary date" while its legacy benefits last; otherwise the attainment that opens the
+    enrollment may not be recorded yet (retried)."""
+    upcoming = next_occurrence(state, policy)
+    if option == LEGACY or (is_legacy_partner(state) and fee_in_force(state, on, policy)):
         raise RuleRejected(
             "detail.anniversaryDate",
             "RENEWAL_BEFORE_ANNIVERSARY",
             f"benefits can be chosen on the anniversary ({upcoming or 'none recorded'}), not before it",
         )
-    if not active_designations(state) or occ != state["anniversary"]:
-        raise NotYet(
-            "detail.anniversaryDate",
-            "NO_RENEWAL_OPEN",
-            f"no renewal is open for {occ}; the next anniversary is {upcoming or 'not set'}",
-        )
-    if state.get("benefits", {}).get("from") == occ:
-        return
-    state["benefits"] = {"option": option, "from": occ, "through": upcoming}
-    ch.decide(
-        on,
-        "BENEFITS_ELECTION",
-        option,
-        anniversaryDate=occ,
-        fee={"amount": str(fee["amount"]), "currency": fee["currency"]},
-        initialPurchase=True,
+    raise NotYet(
+        "detail.anniversaryDate",
+        "NO_RENEWAL_OPEN",
+        f"no renewal or enrollment is open for {occ}; the next anniversary is {upcoming or 'not set'}",
     )
 
 
@@ -152,7 +160,7 @@ def incentives_gate(state: State | None, on: str, policy: Policy = DEFAULT_POLIC
             "Without a competency renewed by 2022-09-30 incentives need a Solutions Partner designation.",
             option=None,
         )
-    first = first_occurrence(state, policy)
+    first = legacy_first_anniversary(state, policy)
     if first is None or on < first:
         return answer(
             gate,

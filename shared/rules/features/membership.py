@@ -14,6 +14,8 @@ from ..feature import Detail, Feature
 from ..policy import DEFAULT_POLICY, LEGACY_FEES, SOLUTIONS_PARTNER_FEES, Policy
 from ..program import LEGACY, PROGRAM_LAUNCH, SOLUTIONS_PARTNER
 
+ENROLLMENT = "enrollment"  # marks a renewal record opened by attaining without a fee in force
+
 MAX_DUE_STEPS = 500  # bound of one catch-up run (about 80 years of yearly work for one partner)
 
 
@@ -28,13 +30,71 @@ def next_anniversary(anchor: str, after: str, policy: Policy) -> str:
 
 
 def first_occurrence(state: State, policy: Policy) -> str | None:
+    """The first anniversary of the membership: a legacy partner's first on or after the launch,
+    else the first after the anchor (an enrollment's day is a purchase, not an anniversary)."""
     anchor = state["anniversary"]
     if anchor is None:
         return None
     a = date.fromisoformat(anchor)
-    if is_legacy_partner(state):
+    if is_legacy_partner(state) and not enrolled_on(state, anchor):
         return cal.next_on_or_after(a, PROGRAM_LAUNCH, policy.leap_day_anniversary).isoformat()
     return cal.next_after(a, a, policy.leap_day_anniversary).isoformat()
+
+
+def legacy_first_anniversary(state: State, policy: Policy) -> str | None:
+    """A legacy partner's first anniversary on or after the launch: its competency benefits (and the
+    legacy incentives) run until then (docs/decisions.md, "Legacy anniversaries on 2022-10-01/02")."""
+    legacy = state.get("legacy")
+    if not is_legacy_partner(state):
+        return None
+    a = date.fromisoformat(legacy["anniversaryDate"])
+    return cal.next_on_or_after(a, PROGRAM_LAUNCH, policy.leap_day_anniversary).isoformat()
+
+
+def enrolled_on(state: State, day: str) -> bool:
+    """Whether an enrollment (a first purchase after attaining) was opened on `day`."""
+    return bool(state["renewals"].get(day, {}).get(ENROLLMENT))
+
+
+def legacy_option_open(state: State, occ: str) -> bool:
+    """FAQ: a legacy partner may keep buying legacy benefits on each anniversary while it bought them
+    the last time ("there will be an option to continue to purchase legacy benefits"); one that
+    bought nothing, or moved to Solutions Partner benefits, has no legacy benefits from then on
+    ("you would not have the opportunity to select your prior legacy competency benefits")."""
+    if not is_legacy_partner(state):
+        return False
+    previous = [r for k, r in sorted(state["renewals"].items()) if k < occ]
+    return not previous or previous[-1].get("option") == LEGACY
+
+
+def benefits_term(state: State, key: str, renewal: dict[str, Any], policy: Policy) -> tuple[str, str]:
+    """The days [from, through) the benefits bought on a renewal or enrollment cover: through the
+    next anniversary after it (a record elected before terms were stored: of the current anchor)."""
+    through = renewal.get("benefitsThrough") or next_anniversary(state["anniversary"], key, policy)
+    return key, through
+
+
+def paid_benefits_on(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> str | None:
+    """The benefits option paid for and in force on `on` (benefits end at the renewal date they were
+    paid to), or None."""
+    for key, renewal in sorted(state["renewals"].items(), reverse=True):
+        if key > on or not renewal.get("option"):
+            continue
+        start, through = benefits_term(state, key, renewal, policy)
+        return renewal["option"] if start <= on < through else None
+    initial = state.get("benefits")  # a first purchase recorded before enrollments were
+    if initial and initial["from"] <= on and (initial.get("through") is None or on < initial["through"]):
+        return initial["option"]
+    return None
+
+
+def fee_in_force(state: State, on: str, policy: Policy) -> bool:
+    """Whether paid benefits cover `on`: bought ones, or a legacy partner's competency benefits until
+    its first anniversary after the launch (FAQ: "no additional fee is paid" until then)."""
+    if paid_benefits_on(state, on, policy) is not None:
+        return True
+    first = legacy_first_anniversary(state, policy)
+    return first is not None and on < first
 
 
 def next_occurrence(state: State, policy: Policy) -> str | None:
@@ -67,10 +127,7 @@ def member_on(state: State, occ: str) -> bool:
     legacy benefits") while it bought them last time or this is its first anniversary after launch."""
     if any(designation_held(state, a, occ) for a in state["designations"]):
         return True
-    if not is_legacy_partner(state):
-        return False
-    previous = [r for k, r in sorted(state["renewals"].items()) if k < occ]
-    return not previous or previous[-1].get("option") == LEGACY
+    return legacy_option_open(state, occ)
 
 
 def may_renew_again(state: State) -> bool:
@@ -104,9 +161,13 @@ def fees_for(state: State, option: str, currency: str) -> Any:
     return LEGACY_FEES.get(level or "", {}).get(currency)
 
 
-def options(state: State) -> list[str]:
-    """The benefits options a partner can buy (FAQ: legacy benefits only for legacy partners)."""
-    return [SOLUTIONS_PARTNER, LEGACY] if is_legacy_partner(state) else [SOLUTIONS_PARTNER]
+def options(state: State, occ: str) -> list[str]:
+    """The benefits options a partner can buy for the renewal or enrollment `occ` (FAQ: legacy
+    benefits only for a legacy partner that still has them; an enrollment is a Solutions Partner
+    purchase)."""
+    if enrolled_on(state, occ) or not legacy_option_open(state, occ):
+        return [SOLUTIONS_PARTNER]
+    return [SOLUTIONS_PARTNER, LEGACY]
 
 
 def _location_linked(ch: Change, d: Detail, policy: Policy) -> None:

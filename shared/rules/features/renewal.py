@@ -17,7 +17,7 @@ from ..program import LEGACY
 from ..scoring.guidance import plan
 from ..scoring.history import best_total, evaluate, qualified_in_window, shown_total, window_history
 from ..scoring.rulebook import rulebook_for
-from .membership import fees_for, member_on, next_occurrence, options, plus
+from .membership import ENROLLMENT, fee_in_force, fees_for, member_on, next_occurrence, options, plus
 
 ANNIVERSARY, RENEWAL_RISK, PAYMENT_LAPSE = "ANNIVERSARY", "RENEWAL_RISK", "PAYMENT_LAPSE"
 
@@ -74,7 +74,7 @@ def _anniversary_check(ch: Change, occ: str, key: str, day: str, policy: Policy)
         )
     if not member:
         return
-    offered = options(state) if kept else [LEGACY]
+    offered = options(state, occ) if kept else [LEGACY]
     fees = []
     for option in offered:
         amount = fees_for(state, option, policy.default_currency)
@@ -91,6 +91,39 @@ def _anniversary_check(ch: Change, occ: str, key: str, day: str, policy: Policy)
         options=offered,
         fees=fees,
     )
+
+
+def owe_fee(ch: Change, area: str, on: str, policy: Policy) -> None:
+    """A designation attained on `on` without paid benefits in force owes the fee within the
+    enrollment window (requirements.md §1: "After qualifying, a partner has 30 days to enroll"; FAQ:
+    "since you do not have legacy benefits, you immediately have the opportunity to pay the fee").
+    Attained while a renewal or enrollment awaits its payment, it joins it: one fee covers every
+    designation ("Once a partner is a Solutions Partner, qualifying in another area enrolls it
+    automatically with no further purchase"). Unpaid, the payment lapse ends it with the others."""
+    state = ch.state
+    if fee_in_force(state, on, policy):
+        return
+    for key, renewal in sorted(state["renewals"].items()):
+        if not renewal["closed"] and renewal["option"] is None and key <= on <= renewal["paymentDueBy"]:
+            if area not in renewal["kept"]:
+                renewal["kept"] = sorted([*renewal["kept"], area])
+            return
+    # The membership starts with the purchase, so its anniversary is this day (requirements.md §1:
+    # "The renewal window opens on the anniversary date (the date of the last purchase)").
+    state["anniversary"] = on
+    due_by = plus(on, policy.enrollment_window_days)
+    state["renewals"][on] = {
+        "openedOn": on,
+        "paymentDueBy": due_by,
+        "kept": [area],
+        "lapsed": [],
+        "renewed": [],
+        "option": None,
+        "fee": None,
+        "closed": False,
+        ENROLLMENT: True,
+    }
+    ch.decide(on, "ENROLLMENT", "FEE_DUE", solutionArea=area, paymentDueBy=due_by)
 
 
 def forecast(state: State, day: str, policy: Policy = DEFAULT_POLICY) -> list[dict[str, Any]]:
@@ -161,6 +194,11 @@ FEATURE = Feature(
         "PAYMENT_WINDOW": Explanation(
             "policy: a qualified designation whose fee is not paid within the payment window lapses",
             {"*": "{on}: {solutionArea} lapsed: no benefits option was paid by {paymentDueBy}."},
+        ),
+        "ENROLLMENT": Explanation(
+            "requirements.md §1: after qualifying, a partner has 30 days to enroll (policy enrollment_window_days)",
+            {"*": "{on}: {solutionArea} attained without paid benefits in force: the Solutions Partner fee is due "
+                  "by {paymentDueBy}, or the designation lapses."},
         ),
         "RENEWAL_FORECAST": Explanation(
             "forecast: would lapse if the anniversary were today",

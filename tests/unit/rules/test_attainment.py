@@ -69,6 +69,7 @@ def test_a_dip_below_70_changes_nothing_before_the_anniversary():
     # not beforehand, we'll check if you still meet the requirements."
     p = Partner()
     p.qualify("DATA_AI", "2022-11-15")
+    p.pay("2022-11-15")  # enrolled: the fee paid in the enrollment window
     p.drop("DATA_AI", "2023-01-10")
     p.tick("2023-11-14")
     assert p.of("DesignationLapsed") == []

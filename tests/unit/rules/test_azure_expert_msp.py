@@ -16,6 +16,7 @@ def test_azure_expert_msp_lost_30_days_after_its_anniversary_without_all_three_a
     p.fact("AzureExpertMspRecorded", {"anniversaryDate": "2023-01-20"})
     p.qualify("DATA_AI", "2022-11-01")
     p.qualify("INFRASTRUCTURE", "2022-11-01")
+    p.pay("2022-11-01")  # enrolled: the fee paid in the enrollment window
     p.tick("2023-01-20")
     [lost] = p.of("AzureExpertMspLost")
     assert lost["lossEffectiveOn"] == "2023-02-19" and lost["missingDesignations"] == ["DIGITAL_APP_INNOVATION"]

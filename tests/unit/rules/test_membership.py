@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from shared.rules.change import Change
+from shared.rules.document import new_state
 from shared.rules.errors import RuleRejected
+from shared.rules.features.benefits import incentives_gate
+from shared.rules.features.renewal import owe_fee
+from shared.rules.policy import Policy
 from shared.rules.views import partner_view
 from tests.unit.builders import Partner
 from tests.unit.rules.helpers import legacy_partner
@@ -19,6 +24,7 @@ def test_faq_modern_work_nov_business_applications_jan_security_feb_share_the_no
     # designations will have the same anniversary date of November 2023."
     p = Partner()
     p.qualify("MODERN_WORK", "2022-11-08")
+    p.pay("2022-11-08")  # enrolled: the fee paid in the enrollment window
     p.qualify("BUSINESS_APPLICATIONS", "2023-01-12")
     p.qualify("SECURITY", "2023-02-14")
     attained = p.of("DesignationAttained")
@@ -35,6 +41,7 @@ def test_the_partner_view_names_dated_work_no_daily_run_has_done_yet():
     # designation as checked; it lists the work still to do.
     p = Partner()
     p.qualify("MODERN_WORK", "2022-11-08")
+    p.pay("2022-11-08")  # enrolled: the fee paid in the enrollment window
     p.tick("2023-09-01")
     assert partner_view(p.state, "2023-09-01")["pendingWork"] == []
     later = partner_view(p.state, "2023-12-20")["pendingWork"]
@@ -52,6 +59,7 @@ def test_one_fee_of_4730_however_many_designations():
     # designations, will be $4,730 USD".
     p = Partner()
     p.qualify("MODERN_WORK", "2022-11-08")
+    p.pay("2022-11-08")  # enrolled: the fee paid in the enrollment window
     p.qualify("SECURITY", "2023-02-14")
     p.tick("2023-11-08")
     [opened] = p.of("RenewalOpened")
@@ -64,6 +72,7 @@ def test_renewal_with_election_then_lapse_without_payment():
     # fee"; SPEC §2.4: a qualified designation whose fee is not paid in 30 days lapses.
     p = Partner()
     p.qualify("MODERN_WORK", "2022-11-08")
+    p.pay("2022-11-08")  # enrolled: the fee paid in the enrollment window
     p.qualify("MODERN_WORK", "2023-10-10")
     p.tick("2023-11-08")
     assert p.of("DesignationLapsed") == []
@@ -77,6 +86,7 @@ def test_renewal_with_election_then_lapse_without_payment():
 
     q = Partner()
     q.qualify("MODERN_WORK", "2022-11-08")
+    q.pay("2022-11-08")  # enrolled: the fee paid in the enrollment window
     q.qualify("MODERN_WORK", "2023-10-10")
     q.tick("2023-12-08")  # payment due by 2023-12-08 inclusive
     assert q.of("DesignationLapsed") == []
@@ -88,6 +98,7 @@ def test_renewal_with_election_then_lapse_without_payment():
 def test_fee_below_the_market_fee_or_unknown_currency_is_rejected():
     p = Partner()
     p.qualify("MODERN_WORK", "2022-11-08")
+    p.pay("2022-11-08")  # enrolled: the fee paid in the enrollment window
     p.qualify("MODERN_WORK", "2023-10-10")
     p.tick("2023-11-08")
     with pytest.raises(RuleRejected) as e:
@@ -170,6 +181,7 @@ def test_renewal_risk_forecast_inside_the_horizon_names_the_smallest_change():
     # Issue "Beyond Partner Center" §4: designations that would lapse if the anniversary were today.
     p = Partner()
     p.qualify("DATA_AI", "2022-11-15")
+    p.pay("2022-11-15")  # enrolled: the fee paid in the enrollment window
     p.drop("DATA_AI", "2023-01-10")
     p.tick("2023-09-15")
     assert p.of("RenewalAtRisk") == []
@@ -179,3 +191,146 @@ def test_renewal_risk_forecast_inside_the_horizon_names_the_smallest_change():
     assert {s["metric"] for s in risk["shortfall"]} == {"netCustomerAdds", "usageGrowth", "deployments"}
     p.tick("2023-09-30")
     assert len(p.of("RenewalAtRisk")) == 1  # once per anniversary
+
+
+# --- issue 20 items 9-11: membership and money ----------------------------------------------------
+
+
+def test_a_designation_without_paid_benefits_owes_the_fee_within_the_enrollment_window():
+    # FAQ "What is the fee to attain a Solutions Partner designation?": "The annual fee to attain a
+    # Solutions Partner designation is $4,730"; requirements.md §1 "Window change": "After
+    # qualifying, a partner has 30 days to enroll". Issue 20 item 9: unpaid, the designation and
+    # badge lapse at the window's end; a later qualification opens a new window, never a free year.
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    view = partner_view(p.state, "2022-11-08")
+    assert view["feesDue"] == [{"anniversaryDate": "2022-11-08", "option": "SOLUTIONS_PARTNER", "amount": "4730",
+                                "currency": "USD", "dueBy": "2022-12-08"}]
+    p.tick("2022-12-08")  # due by 2022-12-08 inclusive
+    assert p.of("DesignationLapsed") == []
+    p.tick("2022-12-09")
+    [lapse] = p.of("DesignationLapsed")
+    assert lapse["reason"] == "PAYMENT_WINDOW_EXPIRED" and lapse["lapsedOn"] == "2022-12-09"
+    assert partner_view(p.state, "2022-12-09")["badges"] == []
+    # the routine feed qualifies again: a new window opens, with its own anniversary, and lapses unpaid
+    p.qualify("MODERN_WORK", "2023-03-01")
+    assert [a["attainedOn"] for a in p.of("DesignationAttained")] == ["2022-11-08", "2023-03-01"]
+    assert p.of("DesignationAttained")[-1]["anniversaryDate"] == "2024-03-01"
+    p.tick("2023-11-08")  # the first window's anniversary is no renewal: nothing was bought
+    assert p.of("RenewalOpened") == []
+    assert [x["lapsedOn"] for x in p.of("DesignationLapsed")] == ["2022-12-09", "2023-04-01"]
+    with pytest.raises(RuleRejected) as e:
+        p.elect("2023-03-01", "SOLUTIONS_PARTNER", on="2023-04-01")
+    assert e.value.reason == "PAYMENT_WINDOW_CLOSED"
+    # 24 months later: never held a designation on a day more than 30 days after it qualified unpaid
+    assert partner_view(p.state, "2024-11-01")["designations"][0]["status"] == "LAPSED"
+
+
+def test_paid_enrollment_covers_later_designations_until_the_anniversary():
+    # FAQ "Once you attain a Solutions Partner designation, subsequent Solutions Partner designations
+    # can be attained, after requirements are met, with no additional fee"; requirements.md §1 "Extra
+    # designations": "qualifying in another area enrolls it automatically with no further purchase".
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.qualify("SECURITY", "2022-11-20")  # attained inside the unpaid window: one fee covers both
+    assert partner_view(p.state, "2022-11-20")["renewals"][0]["kept"] == ["MODERN_WORK", "SECURITY"]
+    p.pay("2022-12-01")
+    assert partner_view(p.state, "2022-12-01")["benefitsOption"] == "SOLUTIONS_PARTNER"
+    p.qualify("DATA_AI", "2023-02-14")  # paid benefits in force: no fee, no window
+    p.tick("2023-11-07")
+    assert p.of("DesignationLapsed") == [] and partner_view(p.state, "2023-11-07")["feesDue"] == []
+    assert {a["anniversaryDate"] for a in p.of("DesignationAttained")} == {"2023-11-08"}
+
+
+def test_an_unpaid_window_lapses_every_designation_it_covers():
+    # requirements.md §1: "After qualifying, a partner has 30 days to enroll"; item 9: no designation
+    # without a fee in force.
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.qualify("SECURITY", "2022-11-20")
+    p.tick("2022-12-09")
+    assert sorted(x["solutionArea"] for x in p.of("DesignationLapsed")) == ["MODERN_WORK", "SECURITY"]
+    assert {x["lapsedOn"] for x in p.of("DesignationLapsed")} == {"2022-12-09"}
+
+
+def test_the_window_is_a_policy_parameter():
+    # requirements.md §1 gives 30 days; the length is policy (shared/rules/policy.py, docs/decisions.md).
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    assert p.state["renewals"]["2022-11-08"]["paymentDueBy"] == "2022-12-08"
+    state = new_state("q")
+    state["designations"]["MODERN_WORK"] = {"periods": [["2022-11-08", None]]}
+    owe_fee(Change(state), "MODERN_WORK", "2022-11-08", Policy(enrollment_window_days=60))
+    assert state["renewals"]["2022-11-08"]["paymentDueBy"] == "2023-01-07"
+
+
+def test_benefits_end_at_the_renewal_date_they_were_paid_to():
+    # Issue 20 item 10 / FAQ: incremental specialization benefits "are only available with Solutions
+    # Partner benefits". Counter-example: paid 2022-11-15, lapsed 2023-11-15 -> on 2024-01-10 no
+    # benefitsOption SOLUTIONS_PARTNER and no incrementalBenefits.
+    p = Partner()
+    p.fact("SpecializationRecorded", {"specialization": "Threat Protection", "anniversaryDate": "2023-02-03"})
+    p.qualify("SECURITY", "2022-11-15")
+    p.pay("2022-11-15")
+    p.drop("SECURITY", "2023-01-10")
+    mid = partner_view(p.state, "2023-06-01")
+    assert mid["benefitsOption"] == "SOLUTIONS_PARTNER" and mid["specializations"][0]["incrementalBenefits"]
+    p.tick("2024-01-10")  # not qualified in the window of 2023-11-15: lapsed on the anniversary
+    assert [x["lapsedOn"] for x in p.of("DesignationLapsed")] == ["2023-11-15"]
+    view = partner_view(p.state, "2024-01-10")
+    assert view["benefitsOption"] is None
+    assert not any(s["incrementalBenefits"] for s in view["specializations"])
+    assert partner_view(p.state, "2023-11-14")["benefitsOption"] == "SOLUTIONS_PARTNER"  # through its term
+
+
+def test_legacy_partner_that_bought_nothing_pays_at_once_and_is_never_offered_legacy_again():
+    # FAQ: "you may choose not to renew your legacy competency and instead focus on attaining the
+    # Solutions Partner designation ... once you attain the Solutions Partner designation, since you
+    # do not have legacy benefits, you immediately have the opportunity to pay the fee ... you would
+    # not have the opportunity to select your prior legacy competency benefits". Issue 20 item 11:
+    # gold, anniversary 2022-11-11, bought nothing, attained Modern Work 2023-03-01, paid 2023-03-02.
+    p = legacy_partner("2022-11-11", level="GOLD")
+    p.tick("2022-12-31")
+    assert [o["options"] for o in p.of("RenewalOpened")] == [["LEGACY"]]  # bought nothing
+    p.qualify("MODERN_WORK", "2023-03-01")
+    assert partner_view(p.state, "2023-03-01")["feesDue"][0]["option"] == "SOLUTIONS_PARTNER"
+    p.elect("2023-03-01", "SOLUTIONS_PARTNER", on="2023-03-02")  # accepted, not RENEWAL_BEFORE_ANNIVERSARY
+    assert partner_view(p.state, "2023-03-02")["benefitsOption"] == "SOLUTIONS_PARTNER"
+    with pytest.raises(RuleRejected) as e:
+        p.elect("2022-11-11", "LEGACY", on="2023-03-02")
+    assert e.value.reason == "PAYMENT_WINDOW_CLOSED"
+    p.qualify("MODERN_WORK", "2024-02-01")
+    p.tick("2024-03-01")
+    assert [o["anniversaryDate"] for o in p.of("RenewalOpened")] == ["2022-11-11", "2024-03-01"]  # none 2023-11-11
+    assert p.of("RenewalOpened")[-1]["options"] == ["SOLUTIONS_PARTNER"]
+    with pytest.raises(RuleRejected) as e:
+        p.elect("2024-03-01", "LEGACY", on="2024-03-02")
+    assert e.value.reason == "LEGACY_OPTION_UNAVAILABLE"
+    # its legacy incentives ended on the first anniversary, whatever it bought later
+    assert incentives_gate(p.state, "2023-02-01")["reason"] == "LEGACY_BENEFITS_NOT_PURCHASED"
+
+
+def test_legacy_partner_with_legacy_benefits_pays_no_additional_fee_until_its_anniversary():
+    # FAQ: "If, after October 3, 2022, you attain 70 points ... you will immediately receive the new
+    # customer-facing badge and no additional fee is paid."
+    p = legacy_partner("2023-03-15")
+    p.qualify("SECURITY", "2022-11-01")
+    p.tick("2023-03-14")
+    assert p.of("DesignationLapsed") == [] and partner_view(p.state, "2023-03-14")["feesDue"] == []
+    with pytest.raises(RuleRejected) as e:
+        p.elect("2022-11-01", "SOLUTIONS_PARTNER", on="2022-11-02")
+    assert e.value.reason == "RENEWAL_BEFORE_ANNIVERSARY"
+
+
+@pytest.mark.parametrize("anniversary", ["2022-10-01", "2022-10-02"])
+def test_legacy_anniversary_on_1_or_2_october_2022_is_first_chosen_in_2023(anniversary):
+    # FAQ: "On your next anniversary date after October 3, 2022, you will have the following options"
+    # vs Option 2 incentives "until your first anniversary after September 30, 2022": one date for
+    # both, the first anniversary on or after the launch (docs/decisions.md, "Membership and money").
+    p = legacy_partner(anniversary)
+    assert incentives_gate(p.state, "2022-10-03")["reason"] == "OPTION_2_UNTIL_ANNIVERSARY"
+    assert incentives_gate(p.state, "2023-09-30")["option"] == "OPTION_2"
+    p.tick("2023-09-30")
+    assert p.of("RenewalOpened") == []
+    p.tick(anniversary.replace("2022", "2023"))
+    assert [o["anniversaryDate"] for o in p.of("RenewalOpened")] == [anniversary.replace("2022", "2023")]

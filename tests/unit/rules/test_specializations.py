@@ -37,6 +37,7 @@ def test_specialization_kept_with_any_one_mapped_designation():
     p = Partner()
     p.fact("SpecializationRecorded", {"specialization": "Kubernetes on Microsoft Azure", "anniversaryDate": "2023-05-01"})
     p.qualify("DIGITAL_APP_INNOVATION", "2022-11-01")
+    p.pay("2022-11-01")  # enrolled: the fee paid in the enrollment window
     p.tick("2023-05-01")
     assert p.of("SpecializationLost") == [] and p.of("SpecializationAtRisk") == []
 
