@@ -45,7 +45,7 @@ BASE_CODE = ("import time; t = time.perf_counter(); import boto3; "
              "boto3.client({service!r}, region_name='us-east-1'); print(time.perf_counter() - t)")
 
 
-def _env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+def child_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PYTHON"))}
     env.update({"PYTHONPATH": str(root), "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -63,7 +63,7 @@ def _function_settings() -> dict[str, str]:
 
 
 def _run(code: str, root: Path, extra: dict[str, str] | None = None, flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *flags, "-c", code], cwd=root, env=_env(root, extra),  # noqa: S603 - our code
+    return subprocess.run([sys.executable, *flags, "-c", code], cwd=root, env=child_env(root, extra),  # noqa: S603 - our code
                           capture_output=True, text=True, timeout=120, check=True)
 
 

@@ -37,7 +37,7 @@ def count(code: str, root: Path = ROOT) -> int:
     """Instructions a fresh interpreter executes for `code` (its start-up included), with every
     module it imports already compiled (a first run without valgrind writes the .pyc files, which
     would otherwise count the compiler's work once, in whichever count ran first)."""
-    env = coldstart._env(root, {"PYTHONHASHSEED": "0"})
+    env = coldstart.child_env(root, {"PYTHONHASHSEED": "0"})
     subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, timeout=120, check=True)  # noqa: S603
     out = subprocess.run(  # noqa: S603 - our code, under valgrind
         [shutil.which("valgrind") or "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",

@@ -86,7 +86,7 @@ def counted_system() -> Iterator[tuple[Any, RequestCounter]]:
     from tests.harness import local_system
 
     counter = RequestCounter().install()
-    anniversary._idempotent_run.cache_clear()  # its persistence layer's client must be created (counted) here
+    anniversary.idempotent_run.cache_clear()  # its persistence layer's client must be created (counted) here
     try:
         with local_system() as system:
             instrument_pump(system.pump, counter)
@@ -97,7 +97,7 @@ def counted_system() -> Iterator[tuple[Any, RequestCounter]]:
             events.delete_rule(Name="outbound-probe", EventBusName=system.stack.bus_name)
             yield system, counter
     finally:
-        anniversary._idempotent_run.cache_clear()
+        anniversary.idempotent_run.cache_clear()
         counter.uninstall()
 
 
@@ -194,8 +194,8 @@ def publish_check_ops(system: Any, counter: RequestCounter) -> list[Op]:
     repo.put(pid, record.state, record.version, [], None, [location])  # the link item, as LocationLinked writes it
     system.pump.drain()
     sample = json.loads((ROOT / "events" / "api" / "publish-check.json").read_text())
-    previous = api._deps
-    api._deps = Deps.from_env(system.stack.functions["PartnerApiFunction"]["environment"])
+    previous = api.injected_deps
+    api.injected_deps = Deps.from_env(system.stack.functions["PartnerApiFunction"]["environment"])
     ops = []
     try:
         for name, body in (("publish-check (PGA)", {"partnerId": pid, "offerType": "MANAGED_SERVICES", "on": "2023-06-01"}),
@@ -207,7 +207,7 @@ def publish_check_ops(system: Any, counter: RequestCounter) -> list[Op]:
                 raise RuntimeError(f"{name}: {out['statusCode']} {out['body'][:200]}")
             ops.append(Op(name, 1, window.get("PartnerApiFunction", Tally())))
     finally:
-        api._deps = previous
+        api.injected_deps = previous
     return ops
 
 

@@ -221,7 +221,7 @@ class ApiApp:
         self.control = control
         self.lock = lock or threading.RLock()
         fn = stack.functions[API_FUNCTION]
-        api._deps = Deps.from_env(fn["environment"])  # the handler's table, from the stack
+        api.injected_deps = Deps.from_env(fn["environment"])  # the handler's table, from the stack
         self.handler = handler or api.handler
         patched = drop_response_return_annotations(api.app)
         if patched:

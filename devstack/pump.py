@@ -80,7 +80,7 @@ class Pump:
                                        AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
         if not messages:
             return 0
-        records = [self._record(m, d) for m in messages]
+        records = [self.sqs_record(m, d) for m in messages]
         result = self._invoke(d, {"Records": records})
         failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
         done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages) if m["MessageId"] not in failed]
@@ -93,7 +93,7 @@ class Pump:
         return len(messages)
 
     @staticmethod
-    def _record(m: dict[str, Any], d: Delivery) -> dict[str, Any]:
+    def sqs_record(m: dict[str, Any], d: Delivery) -> dict[str, Any]:
         body = m["Body"]
         try:  # moto's default target input leaves out `account`; AWS always sends it
             env = json.loads(body)

@@ -25,7 +25,7 @@ from shared.models.inbound import parse_inbound
 from shared.rules import engine
 
 QUEUE = "RenewalQueue"
-# Imported on the first scheduled run (`_idempotent_run`): its DynamoDB persistence layer imports
+# Imported on the first scheduled run (`idempotent_run`): its DynamoDB persistence layer imports
 # boto3, which the BenefitsElected invocations of this function never need.
 idempotency = LazyModule("aws_lambda_powertools.utilities.idempotency")
 
@@ -64,7 +64,7 @@ def run_day(day: str, deps: runtime.Deps) -> dict[str, Any]:
 
 
 @cache
-def _idempotent_run(table: str) -> Any:
+def idempotent_run(table: str) -> Any:
     """Scheduler delivers at least once: a repeated invocation (same execution id) is answered from
     the idempotency table. Built on the first scheduled run."""
     persistence = idempotency.DynamoDBPersistenceLayer(table_name=table)
@@ -89,7 +89,7 @@ def handler(event: dict[str, Any], context: Any, deps: runtime.Deps | None = Non
     invocation = {"id": event.get("id"), "time": event["time"]}
     if not deps.env.idempotency_table:
         return run_day(runtime.event_day(event["time"], ""), deps)
-    run, config = _idempotent_run(deps.env.idempotency_table)
+    run, config = idempotent_run(deps.env.idempotency_table)
     config.register_lambda_context(context)
     return run(invocation=invocation, deps=deps)
 

@@ -33,7 +33,7 @@ ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
 ID_RULE = "must be 1 to 64 characters, each a letter A-Z or a-z, a digit or '-'"
 PartnerId = Annotated[str, Path(pattern=ID_PATTERN, description="Partner global account id (PGA)")]
 OnDate = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="As-of date (YYYY-MM-DD); default today")]
-_deps: runtime.Deps | None = None
+injected_deps: runtime.Deps | None = None  # set by tests and the local server; None: from the environment
 MAX_DEPTH = 32  # the deepest body the API reads (a what-if is 5 levels deep)
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE = "urn:solutions-partner-engine:problem:"
@@ -77,7 +77,7 @@ class WhatIf(BaseModel):
 
 
 def deps() -> runtime.Deps:
-    return _deps or runtime.Deps.from_env()
+    return injected_deps or runtime.Deps.from_env()
 
 
 def today() -> str:

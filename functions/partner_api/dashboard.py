@@ -135,7 +135,7 @@ def _number(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{float(value):.2f}"
 
 
-def _humanize(key: str) -> str:
+def humanize(key: str) -> str:
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key).split()
     return " ".join([words[0].capitalize(), *(w.lower() for w in words[1:])]) if words else key
 
@@ -193,7 +193,7 @@ def _header(partner: dict[str, Any], on: str, legend: str) -> str:
 
 def _metric(area: str, m: dict[str, Any]) -> str:
     points, top = _frac(m["points"]), _frac(m["maxPoints"])
-    name = _humanize(m["metric"])
+    name = humanize(m["metric"])
     category = m.get("category") or ""
     return (
         f'<div class="metric" id="{_e(area)}-{_e(m["metric"])}" data-metric="{_e(m["metric"])}" '
@@ -214,7 +214,7 @@ def _guidance(area: str, guidance: dict[str, Any]) -> str:
         return ""
     items = ", ".join(
         f'<span class="need" data-metric="{_e(n["metric"])}" data-units="{_e(n["unitsNeeded"])}">'
-        f'{_e(_humanize(n["metric"]).lower())} +{_e(n["unitsNeeded"])}</span>' for n in needs)
+        f'{_e(humanize(n["metric"]).lower())} +{_e(n["unitsNeeded"])}</span>' for n in needs)
     projected = guidance.get("projectedTotal")
     outcome = (f"projected {_e(projected)}" if guidance.get("reachable")
                else f"projected {_e(projected)}, not enough for {QUALIFYING_POINTS}")

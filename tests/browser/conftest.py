@@ -138,8 +138,8 @@ def chromium() -> str:
 def api_server() -> Iterator[tuple[str, Any]]:
     """The partner API handler on http://127.0.0.1:<free port>, over in-memory deps."""
     deps, repo, _, _ = memory_deps()
-    saved = api._deps
-    api._deps = deps
+    saved = api.injected_deps
+    api.injected_deps = deps
     server = make_server("127.0.0.1", 0, _wsgi, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="browser-api", daemon=True)
     thread.start()
@@ -148,7 +148,7 @@ def api_server() -> Iterator[tuple[str, Any]]:
     finally:
         server.shutdown()
         thread.join(10)
-        api._deps = saved
+        api.injected_deps = saved
 
 
 @pytest.fixture(scope="session")

@@ -150,7 +150,7 @@ def assert_guidance_matches_api(card: dict[str, Any], area: dict[str, Any]) -> N
     assert shown["attrs"]["data-projected"] == guidance["projectedTotal"], name
     text = " ".join(card["text"]["guidance"].split())
     first = guidance["needs"][0]
-    assert text.startswith(f"needs {dashboard._humanize(first['metric']).lower()} +{first['unitsNeeded']}"), text
+    assert text.startswith(f"needs {dashboard.humanize(first['metric']).lower()} +{first['unitsNeeded']}"), text
     assert f"projected {guidance['projectedTotal']}" in text, text
 
 

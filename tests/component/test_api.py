@@ -40,13 +40,13 @@ def call(method: str, path: str, body: dict | None = None, query: dict | None = 
 
 @pytest.fixture
 def partner(system):
-    api._deps = Deps.from_env(system.stack.functions["PartnerApiFunction"]["environment"])
+    api.injected_deps = Deps.from_env(system.stack.functions["PartnerApiFunction"]["environment"])
     legacy = ev("LegacyCompetencyRecorded", {"eventId": "lc-a", "competency": "Security", "level": "GOLD",
                                              "heldOn": "2022-03-01", "anniversaryDate": "2023-03-01"}, "tailspin-1", "2022-09-01")
     system.send(legacy, *qualify("tailspin-1", "SECURITY", "2023-01-10"),
                 ev("LocationLinked", {"eventId": "ll-1", "locationId": "tailspin-1-de"}, "tailspin-1", "2023-01-11"))
     yield system
-    api._deps = None
+    api.injected_deps = None
 
 
 def test_publish_check_for_a_pga_and_its_pla(partner):

@@ -106,11 +106,11 @@ def same_body(dead: str, sent: str) -> bool:
 
 @pytest.fixture
 def tolerant_pump(monkeypatch):
-    """The pump (devstack/pump.py Pump._record) parses each body to add a missing `account` and only
+    """The pump (devstack/pump.py Pump.sqs_record) parses each body to add a missing `account` and only
     catches ValueError, so a body nested too deeply crashes the whole delivery loop (RecursionError):
     finding F15, shown by test_the_pump_survives_a_deeply_nested_body. Lambda passes bodies on
     unread; this shim does the same for such a body so the handler gets to see it."""
-    original = Pump._record
+    original = Pump.sqs_record
 
     def record(m, d):
         try:
@@ -122,7 +122,7 @@ def tolerant_pump(monkeypatch):
                     "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
                     "eventSource": "aws:sqs", "eventSourceARN": d.queue_arn, "awsRegion": "us-east-1"}
 
-    monkeypatch.setattr(Pump, "_record", staticmethod(record))
+    monkeypatch.setattr(Pump, "sqs_record", staticmethod(record))
 
 
 def test_every_malformed_event_is_rejected_naming_its_field(system, report, tolerant_pump):
@@ -224,12 +224,12 @@ API_PARTNER = "api-bad-input"
 
 @pytest.fixture
 def api_on_moto(system):
-    api._deps = Deps.from_env(system.stack.functions["PartnerApiFunction"]["environment"])
+    api.injected_deps = Deps.from_env(system.stack.functions["PartnerApiFunction"]["environment"])
     if system.state(API_PARTNER) is None:
         system.send({"source": "partner.membership", "detail-type": "LocationLinked", "time": "2023-01-10T09:00:00Z",
                      "detail": {"eventId": "api-1", "partnerId": API_PARTNER, "locationId": f"{API_PARTNER}-de"}})
     yield system
-    api._deps = None
+    api.injected_deps = None
 
 
 def test_every_malformed_request_gets_400_naming_its_field(api_on_moto, report):
@@ -389,7 +389,7 @@ def test_api_far_future_date_does_not_crash(api_on_moto):
 
 
 def test_the_pump_survives_a_deeply_nested_body(system):
-    """Regression of finding F15 devstack: Pump._record (devstack/pump.py, the `json.loads(body)` that adds
+    """Regression of finding F15 devstack: Pump.sqs_record (devstack/pump.py, the `json.loads(body)` that adds
     a missing `account`) catches only ValueError; a message body nested 5,000 levels deep raises
     RecursionError and stops the whole local delivery loop (make run, every moto-backed test); catch
     (ValueError, RecursionError) (fixed in 18313a2.)"""

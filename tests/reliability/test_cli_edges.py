@@ -265,7 +265,7 @@ def test_the_local_servers_own_answers_are_problem_details(system, monkeypatch):
     from devstack import http as local_http
     from functions.partner_api import app as api
 
-    monkeypatch.setattr(api, "_deps", api._deps)  # ApiApp points the API at this stack; put it back after
+    monkeypatch.setattr(api, "injected_deps", api.injected_deps)  # ApiApp points the API at this stack; put it back after
 
     def raises(event, context):
         raise RuntimeError("boom")

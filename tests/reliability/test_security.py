@@ -252,7 +252,7 @@ def exercise_every_function(system, recorder, monkeypatch) -> None:
     pump._invoke(pump.scheduled, event)
     pump._invoke(pump.scheduled, event)  # the scheduler delivered it twice: answered from the record
     system.pump.drain()
-    monkeypatch.setattr(api, "_deps", Deps.from_env(system.stack.functions["PartnerApiFunction"]["environment"]))
+    monkeypatch.setattr(api, "injected_deps", Deps.from_env(system.stack.functions["PartnerApiFunction"]["environment"]))
     sample = json.loads((EVENTS / "api" / "publish-check.json").read_text())
     sample["body"] = json.dumps({"locationId": f"{pid}-de", "offerType": "MANAGED_SERVICES", "on": "2023-06-01"})
     with recorder.running("PartnerApiFunction"):
