@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.client import fail
+from shared.models.parsing import UnsafeJson, read_json_safely
 
 ENVELOPE_KEYS = {"source", "detail-type", "detail", "time", "version", "id", "account", "region", "resources"}
 # The deepest event a file may hold: the deepest inbound event is 5 levels, and json.loads and
@@ -37,30 +38,9 @@ def parse_json(text: str) -> Any:
     only to Python (NaN, Infinity, numbers out of range) or cannot be read safely: nesting past
     MAX_DEPTH and integers longer than Python converts (4,300 digits)."""
     try:
-        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
-    except RecursionError:
-        raise Unreadable(f"nested more than {MAX_DEPTH} levels deep") from None
-    except (json.JSONDecodeError, Unreadable):
-        raise
-    except ValueError:  # int() past sys.get_int_max_str_digits()
-        raise Unreadable("a number has more than 4,300 digits") from None
-    if depth(value) > MAX_DEPTH:
-        raise Unreadable(f"nested more than {MAX_DEPTH} levels deep")
-    return value
-
-
-def depth(value: Any) -> int:
-    """Nesting depth of parsed JSON (a scalar is 0), stopping once past MAX_DEPTH; iterative."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        if not isinstance(node, dict | list):
-            continue
-        deepest = max(deepest, level)
-        if level > MAX_DEPTH:
-            break
-        stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
-    return deepest
+        return read_json_safely(text, MAX_DEPTH, parse_float=_finite, parse_constant=_no_constant)
+    except UnsafeJson as e:
+        raise Unreadable(str(e)) from None
 
 
 def parse_time(value: Any, where: str) -> datetime:

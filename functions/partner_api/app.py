@@ -10,6 +10,7 @@ import shared.startup  # noqa: F401 - first: the import-order rules (shared/star
 
 # isort: split
 
+import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -19,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared import runtime
+from shared.models.parsing import UnsafeJson, read_json_safely
 from shared.models.types import MAX_DATE, MIN_DATE
 from shared.rules import views
 from shared.rules.document import designations_held
@@ -111,8 +113,6 @@ def problem_body(status: int, reason: str, detail: str, *, field: str | None = N
 
 
 def problem(status: int, reason: str, detail: str, **where: Any) -> Response:
-    import json
-
     return Response(status, PROBLEM_JSON, json.dumps(problem_body(status, reason, detail, **where)))
 
 
@@ -124,38 +124,12 @@ class BadField(ValueError):
 
 
 def read_json(text: str | bytes) -> Any:
-    """The body as JSON. What json.loads cannot read safely is a JSONDecodeError (400 naming the body):
-    nesting past MAX_DEPTH (json.loads recurses: 100,000 levels raise RecursionError) and integers
-    longer than Python converts (4,300 digits: a plain ValueError)."""
-    import json
-
-    doc = text if isinstance(text, str) else ""
-    too_deep = json.JSONDecodeError(f"nested more than {MAX_DEPTH} levels deep", doc, 0)
+    """The body as JSON. What json.loads cannot read safely (nesting past MAX_DEPTH, integers longer
+    than Python converts) is a JSONDecodeError too: a 400 naming the body."""
     try:
-        value = json.loads(text)
-    except RecursionError:
-        raise too_deep from None
-    except json.JSONDecodeError:
-        raise
-    except ValueError:
-        raise json.JSONDecodeError("a number has more digits than this API reads (4,300)", doc, 0) from None
-    if _depth(value) > MAX_DEPTH:
-        raise too_deep
-    return value
-
-
-def _depth(value: Any) -> int:
-    """Nesting depth of parsed JSON (a scalar is 0), stopping once past MAX_DEPTH; iterative, one visit a node."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if not isinstance(node, dict | list):
-            continue
-        deepest = max(deepest, depth)
-        if depth > MAX_DEPTH:
-            break
-        stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
-    return deepest
+        return read_json_safely(text, MAX_DEPTH)
+    except UnsafeJson as e:
+        raise json.JSONDecodeError(str(e), text if isinstance(text, str) else "", 0) from None
 
 
 def _day(on: date | str | None, field: str = "on", where: str = "parameter") -> str:
@@ -350,8 +324,6 @@ _openapi_document: str | None = None
 def openapi_document() -> str:
     """The generated OpenAPI document with the error answers the handler gives: Powertools declares a
     422 with its own body for validation errors, while every 4xx here is a 400/404/415 Problem."""
-    import json
-
     global _openapi_document
     if _openapi_document is None:
         doc = json.loads(app.get_openapi_json_schema(title="Solutions Partner engine API", version="1.0.0"))

@@ -23,6 +23,42 @@ MAX_DETAIL_BYTES = 64 * 1024  # a detail larger than this is refused (field `det
 MAX_BODY_BYTES = 1024 * 1024  # SQS' own maximum message size; nothing larger is even parsed
 
 
+class UnsafeJson(ValueError):
+    """JSON that json.loads cannot read safely; the message says why."""
+
+
+def read_json_safely(text: str | bytes, max_depth: int, **loads: Any) -> Any:
+    """`text` as JSON (json.JSONDecodeError when it is not), refusing with UnsafeJson what json.loads
+    cannot read safely: nesting past `max_depth` (json.loads recurses, so 100,000 levels raise
+    RecursionError) and integers longer than Python converts (4,300 digits raise a plain ValueError).
+    `loads` goes to json.loads (hooks that refuse NaN, for example)."""
+    try:
+        value = json.loads(text, **loads)
+    except RecursionError:
+        raise UnsafeJson(f"nested more than {max_depth} levels deep") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # int() past sys.get_int_max_str_digits()
+        raise UnsafeJson("a number has more than 4,300 digits") from None
+    if json_depth(value, max_depth) > max_depth:
+        raise UnsafeJson(f"nested more than {max_depth} levels deep")
+    return value
+
+
+def json_depth(value: Any, limit: int) -> int:
+    """Nesting depth of parsed JSON (a scalar is 0), stopping once past `limit`; iterative, one visit a node."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        deepest = max(deepest, level)
+        if level > limit:
+            break
+        stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
 def first_error(exc: ValidationError, prefix: str) -> InputError:
     """The InputError of a ValidationError's first error; its location is joined below `prefix`."""
     err = exc.errors(include_url=False, include_context=False, include_input=False)[0]
