@@ -203,7 +203,7 @@ aws.client({service!r})
 from tests.fakes import LambdaContext, memory_deps
 deps = memory_deps()[0]
 if {module!r} == "partner_api":
-    app._deps = deps
+    app.injected_deps = deps
     out = app.handler(raw, LambdaContext())
 else:
     out = app.handler(raw, LambdaContext(), deps=deps)
