@@ -8,6 +8,7 @@ import pytest
 from shared.rules.change import Change
 from shared.rules.document import new_state
 from shared.rules.errors import RuleRejected
+from shared.rules.explain import why
 from shared.rules.features.benefits import incentives_gate
 from shared.rules.features.renewal import owe_fee
 from shared.rules.policy import Policy
@@ -226,6 +227,13 @@ def test_a_designation_without_paid_benefits_owes_the_fee_within_the_enrollment_
     assert p.of("RenewalOpened") == []  # the first window's anniversary is no renewal: nothing was bought
     closed = [d["on"] for d in p.state["decisions"] if d["rule"] == "ENROLLMENT" and d["outcome"] == "WINDOW_CLOSED"]
     assert closed == ["2023-04-01", "2023-10-20"]
+    story = [w["sentence"] for w in why(p.state, "MODERN_WORK") if w["on"] in ("2023-03-01", "2023-04-01")]
+    assert story == [
+        "2023-03-01: MODERN_WORK qualified after an enrollment window closed unpaid: the designation and badge "
+        "come when the Solutions Partner fee is paid, by 2023-03-31.",
+        "2023-04-01: MODERN_WORK not granted: the Solutions Partner fee was not paid by 2023-03-31; a later "
+        "qualification opens a new window.",
+    ]
     with pytest.raises(RuleRejected) as e:
         p.elect("2023-03-01", "SOLUTIONS_PARTNER", on="2023-04-01")
     assert e.value.reason == "PAYMENT_WINDOW_CLOSED"
