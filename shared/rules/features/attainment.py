@@ -19,7 +19,7 @@ from ..policy import Policy
 from ..program import AREAS, LAUNCH, MICROSOFT_CLOUD, PROGRAM_LAUNCH
 from ..scoring.history import evaluate, last_qualified_row, score_detail
 from ..scoring.rulebook import rulebook_for
-from .membership import upcoming_anniversary
+from .membership import awaiting_grant, upcoming_anniversary
 from .renewal import owe_fee
 
 ATTAIN = "ATTAIN"
@@ -32,6 +32,11 @@ def first_qualified_day(state: State, area: str) -> str | None:
     if periods and periods[-1][END] is None:
         return None
     since = periods[-1][END] if periods else None
+    waiting, spent = awaiting_grant(state, area)
+    if waiting:
+        return None  # qualified in an enrollment window that grants it on payment
+    if spent is not None and (since is None or spent > since):
+        since = spent
     earliest = _earliest_counted()
     for row in state["scoreHistory"].get(area, []):
         day = row[ON]
@@ -55,26 +60,34 @@ def _due(state: State, policy: Policy) -> Iterator[tuple[str, str, str]]:
 
 def _attained(ch: Change, effective: str, area: str, day: str, policy: Policy) -> None:
     state = ch.state
-    state["designations"].setdefault(area, {"periods": []})["periods"].append([effective, None])
     if state["anniversary"] is None:
         state["anniversary"] = effective  # FAQ: the date the first designation was attained
-    owe_fee(ch, area, effective, policy)
-    anniversary = upcoming_anniversary(state, effective, policy)
-    measured = last_qualified_row(state, area, effective)
-    ch.decide(effective, "ATTAINMENT", "ATTAINED", solutionArea=area, measuredOn=measured[ON],
+    if owe_fee(ch, area, effective, policy):
+        grant(ch, area, effective, policy)
+
+
+def grant(ch: Change, area: str, on: str, policy: Policy) -> None:
+    """The designation and its badge from `on` (the Microsoft Cloud badge with the last area): on the
+    day it attains, or on the payment of an enrollment that grants on payment
+    (shared.rules.features.benefits.elect)."""
+    state = ch.state
+    state["designations"].setdefault(area, {"periods": []})["periods"].append([on, None])
+    anniversary = upcoming_anniversary(state, on, policy)
+    measured = last_qualified_row(state, area, on)
+    ch.decide(on, "ATTAINMENT", "ATTAINED", solutionArea=area, measuredOn=measured[ON],
               rulebookVersion=measured[RULEBOOK_VERSION])
     ch.emit(
         "DesignationAttained",
-        effective,
-        (area, effective),
+        on,
+        (area, on),
         solutionArea=area,
-        attainedOn=effective,
+        attainedOn=on,
         anniversaryDate=anniversary,
         rulebookVersion=measured[RULEBOOK_VERSION],
     )
-    ch.issue_badge(area, effective)
-    if all(designation_held(state, a, effective) for a in AREAS):
-        ch.issue_badge(MICROSOFT_CLOUD, effective)
+    ch.issue_badge(area, on)
+    if all(designation_held(state, a, on) for a in AREAS):
+        ch.issue_badge(MICROSOFT_CLOUD, on)
 
 
 def _sentence(d: dict[str, Any], state: State) -> str:

@@ -13,8 +13,10 @@ from ..errors import NotYet, RuleRejected
 from ..feature import Answer, Explanation, Feature, answer, designated
 from ..policy import DEFAULT_POLICY, Policy
 from ..program import INCENTIVES_CUTOVER, INCENTIVES_START, LEGACY, SOLUTIONS_PARTNER
+from .attainment import grant
 from .membership import (
     ENROLLMENT,
+    GRANT_ON_PAYMENT,
     fee_in_force,
     fees_for,
     legacy_first_anniversary,
@@ -69,14 +71,21 @@ def elect(ch: Change, detail: dict[str, Any], on: str, policy: Policy) -> None:
             "PAYMENT_WINDOW_CLOSED",
             f"the renewal window of the {occ} anniversary closed on {renewal['paymentDueBy']}",
         )
-    kept = [a for a in renewal["kept"] if designation_held(state, a, on)]
+    on_payment = bool(renewal.get(GRANT_ON_PAYMENT))
+    # an enrollment that grants on payment holds designations not granted yet: all of them come now
+    kept = list(renewal["kept"]) if on_payment else [a for a in renewal["kept"] if designation_held(state, a, on)]
     if not kept and option == SOLUTIONS_PARTNER:
         raise RuleRejected(
             "detail.option",
             "NO_DESIGNATION_TO_RENEW",
             "no designation qualified on this anniversary; only legacy benefits can be bought",
         )
-    next_occ = next_anniversary(state["anniversary"], occ, policy)
+    start = occ
+    if on_payment:
+        # the membership, its benefits and the designations start with the purchase (requirements.md
+        # §1: the anniversary is "the date of the last purchase"; docs/decisions.md "Membership and money")
+        state["anniversary"] = start = on
+    next_occ = next_anniversary(state["anniversary"], start, policy)
     renewal.update(
         option=option,
         fee={"amount": str(fee["amount"]), "currency": fee["currency"]},
@@ -84,11 +93,14 @@ def elect(ch: Change, detail: dict[str, Any], on: str, policy: Policy) -> None:
         closed=True,
         electedOn=on,
         benefitsThrough=next_occ,
+        **({"benefitsFrom": on} if on_payment else {}),
     )
-    state["benefits"] = {"option": option, "from": occ, "through": next_occ}
+    state["benefits"] = {"option": option, "from": start, "through": next_occ}
     if renewal.get(ENROLLMENT):
         ch.decide(on, "BENEFITS_ELECTION", option, anniversaryDate=occ, fee=renewal["fee"], renewed=kept,
                   initialPurchase=True)
+        for area in kept if on_payment else ():
+            grant(ch, area, on, policy)
         return
     ch.decide(on, "BENEFITS_ELECTION", option, anniversaryDate=occ, fee=renewal["fee"], renewed=kept)
     for area in kept:

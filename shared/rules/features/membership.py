@@ -15,6 +15,8 @@ from ..policy import DEFAULT_POLICY, LEGACY_FEES, SOLUTIONS_PARTNER_FEES, Policy
 from ..program import LEGACY, PROGRAM_LAUNCH, SOLUTIONS_PARTNER
 
 ENROLLMENT = "enrollment"  # marks a renewal record opened by attaining without a fee in force
+# marks an enrollment opened after a window lapsed unpaid: its designations are granted on payment
+GRANT_ON_PAYMENT = "grantOnPayment"
 
 MAX_DUE_STEPS = 500  # bound of one catch-up run (about 80 years of yearly work for one partner)
 
@@ -52,8 +54,35 @@ def legacy_first_anniversary(state: State, policy: Policy) -> str | None:
 
 
 def enrolled_on(state: State, day: str) -> bool:
-    """Whether an enrollment (a first purchase after attaining) was opened on `day`."""
-    return bool(state["renewals"].get(day, {}).get(ENROLLMENT))
+    """Whether an enrollment (a first purchase after attaining) was opened, or paid to start the
+    designations it grants, on `day`."""
+    if state["renewals"].get(day, {}).get(ENROLLMENT):
+        return True
+    return any(r.get(GRANT_ON_PAYMENT) and r.get("electedOn") == day for r in state["renewals"].values())
+
+
+def lapsed_unpaid(state: State, before: str) -> bool:
+    """Whether a payment window (an enrollment's or a renewal's) with designations in it closed
+    unpaid before `before`: the FAQ's immediate badge was had once, and not paid for."""
+    return any(
+        k < before and r["closed"] and r["option"] is None and r["kept"] for k, r in state["renewals"].items()
+    )
+
+
+def awaiting_grant(state: State, area: str) -> tuple[bool, str | None]:
+    """For an area in enrollments that grant on payment: whether one is still open (the area waits
+    for the payment), and the day after the last one that closed unpaid (its qualification is
+    spent: only a later one opens a new window)."""
+    spent = None
+    for r in state["renewals"].values():
+        if not r.get(GRANT_ON_PAYMENT) or area not in r["kept"]:
+            continue
+        if r["option"] is None and not r["closed"]:
+            return True, None
+        if r["option"] is None:
+            after = plus(r["paymentDueBy"], 1)
+            spent = after if spent is None or after > spent else spent
+    return False, spent
 
 
 def legacy_option_open(state: State, occ: str) -> bool:
@@ -71,7 +100,7 @@ def benefits_term(state: State, key: str, renewal: dict[str, Any], policy: Polic
     """The days [from, through) the benefits bought on a renewal or enrollment cover: through the
     next anniversary after it (a record elected before terms were stored: of the current anchor)."""
     through = renewal.get("benefitsThrough") or next_anniversary(state["anniversary"], key, policy)
-    return key, through
+    return renewal.get("benefitsFrom") or key, through
 
 
 def paid_benefits_on(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> str | None:

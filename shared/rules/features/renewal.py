@@ -17,7 +17,17 @@ from ..program import LEGACY
 from ..scoring.guidance import plan
 from ..scoring.history import best_total, evaluate, qualified_in_window, shown_total, window_history
 from ..scoring.rulebook import rulebook_for
-from .membership import ENROLLMENT, fee_in_force, fees_for, member_on, next_occurrence, options, plus
+from .membership import (
+    ENROLLMENT,
+    GRANT_ON_PAYMENT,
+    fee_in_force,
+    fees_for,
+    lapsed_unpaid,
+    member_on,
+    next_occurrence,
+    options,
+    plus,
+)
 
 ANNIVERSARY, RENEWAL_RISK, PAYMENT_LAPSE = "ANNIVERSARY", "RENEWAL_RISK", "PAYMENT_LAPSE"
 
@@ -93,25 +103,36 @@ def _anniversary_check(ch: Change, occ: str, key: str, day: str, policy: Policy)
     )
 
 
-def owe_fee(ch: Change, area: str, on: str, policy: Policy) -> None:
-    """A designation attained on `on` without paid benefits in force owes the fee within the
+def owe_fee(ch: Change, area: str, on: str, policy: Policy) -> bool:
+    """A designation qualified on `on` without paid benefits in force owes the fee within the
     enrollment window (requirements.md §1: "After qualifying, a partner has 30 days to enroll"; FAQ:
     "since you do not have legacy benefits, you immediately have the opportunity to pay the fee").
-    Attained while a renewal or enrollment awaits its payment, it joins it: one fee covers every
+    Qualified while a renewal or enrollment awaits its payment, it joins it: one fee covers every
     designation ("Once a partner is a Solutions Partner, qualifying in another area enrolls it
-    automatically with no further purchase"). Unpaid, the payment lapse ends it with the others."""
+    automatically with no further purchase"). Unpaid, the payment lapse ends it with the others.
+
+    Returns whether the designation is granted now. The first window grants it at once (FAQ: "you'll
+    immediately receive the corresponding customer-facing badge"); once a window closed unpaid, a new
+    one grants it only when paid (issue 20 item 9: "a later qualification opens a new window — never
+    a free period"; docs/decisions.md, "Membership and money")."""
     state = ch.state
     if fee_in_force(state, on, policy):
-        return
+        return True
     for key, renewal in sorted(state["renewals"].items()):
         if not renewal["closed"] and renewal["option"] is None and key <= on <= renewal["paymentDueBy"]:
             if area not in renewal["kept"]:
                 renewal["kept"] = sorted([*renewal["kept"], area])
-            return
-    # The membership starts with the purchase, so its anniversary is this day (requirements.md §1:
-    # "The renewal window opens on the anniversary date (the date of the last purchase)").
-    state["anniversary"] = on
+            if renewal.get(GRANT_ON_PAYMENT):
+                ch.decide(on, "ENROLLMENT", "FEE_DUE_BEFORE_DESIGNATION", solutionArea=area,
+                          paymentDueBy=renewal["paymentDueBy"])
+                return False
+            return True
+    grant_now = not lapsed_unpaid(state, on)
     due_by = plus(on, policy.enrollment_window_days)
+    if grant_now:
+        # The membership starts with the purchase, so its anniversary is this day (requirements.md §1:
+        # "The renewal window opens on the anniversary date (the date of the last purchase)").
+        state["anniversary"] = on
     state["renewals"][on] = {
         "openedOn": on,
         "paymentDueBy": due_by,
@@ -122,8 +143,11 @@ def owe_fee(ch: Change, area: str, on: str, policy: Policy) -> None:
         "fee": None,
         "closed": False,
         ENROLLMENT: True,
+        **({} if grant_now else {GRANT_ON_PAYMENT: True}),
     }
-    ch.decide(on, "ENROLLMENT", "FEE_DUE", solutionArea=area, paymentDueBy=due_by)
+    ch.decide(on, "ENROLLMENT", "FEE_DUE" if grant_now else "FEE_DUE_BEFORE_DESIGNATION", solutionArea=area,
+              paymentDueBy=due_by)
+    return grant_now
 
 
 def forecast(state: State, day: str, policy: Policy = DEFAULT_POLICY) -> list[dict[str, Any]]:
@@ -162,6 +186,12 @@ def _renewal_risk(ch: Change, when: str, occ: str, day: str, policy: Policy) -> 
 def _payment_lapse(ch: Change, lapse_on: str, occ: str, day: str, policy: Policy) -> None:
     renewal = ch.state["renewals"][occ]
     lapse_on = plus(renewal["paymentDueBy"], 1)
+    if renewal.get(GRANT_ON_PAYMENT):
+        # nothing was granted, so nothing lapses: the window closes and the qualification is spent
+        for area in renewal["kept"]:
+            ch.decide(lapse_on, "ENROLLMENT", "WINDOW_CLOSED", solutionArea=area, paymentDueBy=renewal["paymentDueBy"])
+        renewal["closed"] = True
+        return
     for area in renewal["kept"]:
         if area in renewal["renewed"] or not designation_held(ch.state, area, renewal["paymentDueBy"]):
             continue
@@ -198,7 +228,12 @@ FEATURE = Feature(
         "ENROLLMENT": Explanation(
             "requirements.md §1: after qualifying, a partner has 30 days to enroll (policy enrollment_window_days)",
             {"*": "{on}: {solutionArea} attained without paid benefits in force: the Solutions Partner fee is due "
-                  "by {paymentDueBy}, or the designation lapses."},
+                  "by {paymentDueBy}, or the designation lapses.",
+             "FEE_DUE_BEFORE_DESIGNATION": "{on}: {solutionArea} qualified after an enrollment window closed unpaid: "
+                                           "the designation and badge come when the Solutions Partner fee is "
+                                           "paid, by {paymentDueBy}.",
+             "WINDOW_CLOSED": "{on}: {solutionArea} not granted: the Solutions Partner fee was not paid by "
+                              "{paymentDueBy}; a later qualification opens a new window."},
         ),
         "RENEWAL_FORECAST": Explanation(
             "forecast: would lapse if the anniversary were today",

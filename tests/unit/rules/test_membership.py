@@ -8,6 +8,7 @@ import pytest
 from shared.rules.change import Change
 from shared.rules.document import new_state
 from shared.rules.errors import RuleRejected
+from shared.rules.explain import why
 from shared.rules.features.benefits import incentives_gate
 from shared.rules.features.renewal import owe_fee
 from shared.rules.policy import Policy
@@ -212,18 +213,77 @@ def test_a_designation_without_paid_benefits_owes_the_fee_within_the_enrollment_
     [lapse] = p.of("DesignationLapsed")
     assert lapse["reason"] == "PAYMENT_WINDOW_EXPIRED" and lapse["lapsedOn"] == "2022-12-09"
     assert partner_view(p.state, "2022-12-09")["badges"] == []
-    # the routine feed qualifies again: a new window opens, with its own anniversary, and lapses unpaid
+    # Issue 20 item 9: "unpaid, the designation and badge lapse, and a later qualification opens a new
+    # window — never a free period". The routine feed qualifies again: a window opens, nothing is granted.
     p.qualify("MODERN_WORK", "2023-03-01")
-    assert [a["attainedOn"] for a in p.of("DesignationAttained")] == ["2022-11-08", "2023-03-01"]
-    assert p.of("DesignationAttained")[-1]["anniversaryDate"] == "2024-03-01"
-    p.tick("2023-11-08")  # the first window's anniversary is no renewal: nothing was bought
-    assert p.of("RenewalOpened") == []
-    assert [x["lapsedOn"] for x in p.of("DesignationLapsed")] == ["2022-12-09", "2023-04-01"]
+    assert len(p.of("DesignationAttained")) == 1 and p.of("BadgeIssued")[-1]["issuedOn"] == "2022-11-08"
+    view = partner_view(p.state, "2023-03-01")
+    assert view["badges"] == [] and view["designations"][0]["status"] == "LAPSED"
+    assert view["feesDue"] == [{"anniversaryDate": "2023-03-01", "option": "SOLUTIONS_PARTNER", "amount": "4730",
+                                "currency": "USD", "dueBy": "2023-03-31"}]
+    # unpaid, the window simply closes: no lapse (nothing was granted), an audit entry
+    p.tick("2023-11-08")  # the REEVALUATE of 2023-09-19 qualifies again: another window, nothing granted
+    assert len(p.of("DesignationLapsed")) == 1 and len(p.of("DesignationAttained")) == 1
+    assert p.of("RenewalOpened") == []  # the first window's anniversary is no renewal: nothing was bought
+    closed = [d["on"] for d in p.state["decisions"] if d["rule"] == "ENROLLMENT" and d["outcome"] == "WINDOW_CLOSED"]
+    assert closed == ["2023-04-01", "2023-10-20"]
+    story = [w["sentence"] for w in why(p.state, "MODERN_WORK") if w["on"] in ("2023-03-01", "2023-04-01")]
+    assert story == [
+        "2023-03-01: MODERN_WORK qualified after an enrollment window closed unpaid: the designation and badge "
+        "come when the Solutions Partner fee is paid, by 2023-03-31.",
+        "2023-04-01: MODERN_WORK not granted: the Solutions Partner fee was not paid by 2023-03-31; a later "
+        "qualification opens a new window.",
+    ]
     with pytest.raises(RuleRejected) as e:
         p.elect("2023-03-01", "SOLUTIONS_PARTNER", on="2023-04-01")
     assert e.value.reason == "PAYMENT_WINDOW_CLOSED"
-    # 24 months later: never held a designation on a day more than 30 days after it qualified unpaid
-    assert partner_view(p.state, "2024-11-01")["designations"][0]["status"] == "LAPSED"
+    assert all(partner_view(p.state, d)["badges"] == [] for d in ("2023-03-15", "2023-09-19", "2023-10-19"))
+
+    # the next qualification opens a window; paid inside it, designation and badge start on the payment day
+    q = Partner()
+    q.qualify("MODERN_WORK", "2022-11-08")
+    q.qualify("MODERN_WORK", "2023-03-01")  # after the first window lapsed (2022-12-09): nothing granted
+    q.tick("2023-09-19")
+    assert partner_view(q.state, "2023-09-19")["feesDue"][0]["dueBy"] == "2023-10-19"
+    q.pay("2023-10-02")
+    [first, paid] = q.of("DesignationAttained")
+    assert paid["attainedOn"] == "2023-10-02" and paid["anniversaryDate"] == "2024-10-02"
+    assert q.of("BadgeIssued")[-1] == {**q.of("BadgeIssued")[-1], "badge": "MODERN_WORK", "issuedOn": "2023-10-02"}
+    assert partner_view(q.state, "2023-10-01")["badges"] == []
+    view = partner_view(q.state, "2023-10-02")
+    assert view["badges"] == ["MODERN_WORK"] and view["benefitsOption"] == "SOLUTIONS_PARTNER"
+    assert view["anniversaryDate"] == "2024-10-02" and view["feesDue"] == []
+    q.tick("2023-10-20")
+    assert len(q.of("DesignationLapsed")) == 1  # only the first window's
+
+
+def test_a_window_that_grants_on_payment_covers_every_area_qualifying_in_it():
+    # requirements.md §1 "Extra designations": "qualifying in another area enrolls it automatically with
+    # no further purchase"; issue 20 item 9: after an unpaid window, never a free period.
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.tick("2022-12-09")  # the first window lapsed unpaid
+    p.qualify("SECURITY", "2023-02-01")
+    p.qualify("DATA_AI", "2023-02-10")  # joins the open window, not granted either
+    assert len(p.of("DesignationAttained")) == 1
+    assert partner_view(p.state, "2023-02-10")["renewals"][-1]["kept"] == ["DATA_AI", "SECURITY"]
+    p.pay("2023-02-20")
+    assert sorted((a["solutionArea"], a["attainedOn"]) for a in p.of("DesignationAttained")[1:]) == [
+        ("DATA_AI", "2023-02-20"), ("SECURITY", "2023-02-20")]
+
+
+def test_after_an_unpaid_renewal_a_later_qualification_grants_on_payment():
+    # FAQ: "you'll retain the Solutions Partner designation ... after paying the annual fee"; issue 20
+    # item 9: a renewal window that closed unpaid is a window lapsed unpaid like an enrollment's.
+    p = Partner()
+    p.qualify("MODERN_WORK", "2022-11-08")
+    p.pay("2022-11-08")
+    p.qualify("MODERN_WORK", "2023-10-10")
+    p.tick("2023-12-09")
+    assert [x["reason"] for x in p.of("DesignationLapsed")] == ["PAYMENT_WINDOW_EXPIRED"]
+    p.qualify("MODERN_WORK", "2024-01-15")
+    assert len(p.of("DesignationAttained")) == 1 and partner_view(p.state, "2024-01-15")["badges"] == []
+    assert partner_view(p.state, "2024-01-15")["feesDue"][0]["dueBy"] == "2024-02-14"
 
 
 def test_paid_enrollment_covers_later_designations_until_the_anniversary():
