@@ -222,3 +222,41 @@ def test_demo_scenario_holds_on_the_pure_core():
     from devstack.demo import check
 
     assert check(verbose=False) == []
+
+
+def smb_azure_events(partner: str, day: str) -> list[dict]:
+    """An SMB Azure partner's feed on `day` (the inputs of tests/unit/rules/test_v2026.py SMB_AZURE):
+    one administrator, one architect, eight Step 3 people, and Data & AI figures with `track` SMB."""
+    people = [("a-0", "Microsoft Certified: Azure Administrator Associate"),
+              ("s-0", "Microsoft Certified: Azure Solutions Architect Expert")]
+    people += [(f"x-{i}", "Azure Database Administrator Associate") for i in range(8)]
+    time_ = f"{day}T09:00:00Z"
+    events = [{"source": "partner.skilling", "detail-type": "CertificationEarned", "time": time_,
+               "detail": {"eventId": f"{partner}-c-{person}", "partnerId": partner, "personId": person,
+                          "certification": name, "on": day}} for person, name in people]
+    measurements = [{"metric": m, "value": v, "association": "PAL"}
+                    for m, v in (("netCustomerAdds", 3), ("usageGrowth", 20), ("deployments", 5))]
+    events.append({"source": "partner.scorefeed", "detail-type": "MetricsReported", "time": time_,
+                   "detail": {"eventId": f"{partner}-m", "partnerId": partner, "solutionArea": "DATA_AI",
+                              "measuredOn": day, "track": "SMB", "measurements": measurements}})
+    return events
+
+
+def test_smb_azure_inputs_attain_under_the_2026_rules_and_not_under_the_2023_rules(stack, tmp_path):
+    # Issue 17 "Must show": requirements.md §2b V2026 SMB (gates of one person, 4 points each) against
+    # §2b V2023 (gates of two people, no points) — the same inputs, dated 2026-09-01 and 2023-06-01.
+    feed = tmp_path / "smb-azure.jsonl"
+    events = smb_azure_events("smb-azure-2026", "2026-09-01") + smb_azure_events("smb-azure-2023", "2023-06-01")
+    feed.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    result = stack.cli("send", str(feed), timeout=120)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    expected = {"smb-azure-2026": ("2026-09-01", "2026-07-01", "SMB", "100.00", True),
+                "smb-azure-2023": ("2023-06-01", "2022-10-03", "ENTERPRISE", "60.00", False)}
+    for partner, (day, version, track, total, qualified) in expected.items():
+        status, body = stack.get(f"/partners/{partner}/scores?on={day}")
+        assert status == 200, body
+        [area] = [a for a in body["areas"] if a["solutionArea"] == "DATA_AI"]
+        assert (area["rulebookVersion"], area["track"], area["total"], area["qualified"]) == \
+            (version, track, total, qualified), area
+    assert [d["attainedOn"] for d in outbound(stack, "DesignationAttained", "smb-azure-2026")] == ["2026-09-01"]
+    assert outbound(stack, "DesignationAttained", "smb-azure-2023") == []
