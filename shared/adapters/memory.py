@@ -30,17 +30,21 @@ class InMemoryPartnerRepository:
     _reads: dict[tuple[str, int], Read] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, partner_id: str) -> Record:
+    def get(self, partner_id: str, person: str | None = None) -> Record:
         row = self.items.get(partner_id)
-        return self._loaded(partner_id, row) if row else Record(None, 0)
+        return self._loaded(partner_id, row, person) if row else Record(None, 0)
 
-    def _loaded(self, partner_id: str, row: tuple[str, int, str | None]) -> Record:
+    def _loaded(self, partner_id: str, row: tuple[str, int, str | None], person: str | None = None) -> Record:
         state = json.loads(row[0])
         stored = self.people.get(partner_id)
         if stored is not None:
-            people = {p: json.loads(certs) for p, certs in stored.items()}
+            if "counting" not in state:
+                loaded = stored
+            else:
+                loaded = {person: stored[person]} if person is not None and person in stored else {}
+            people = {p: json.loads(certs) for p, certs in loaded.items()}
             state["roster"] = join_roster(people.items())
-            read = Read(people, None)
+            read = Read(people, None, len(stored))
         else:
             read = Read(None, state.get("roster"))
         with self._lock:
@@ -56,12 +60,11 @@ class InMemoryPartnerRepository:
             current = self.items.get(partner_id)
             if (current[1] if current else 0) != expected_version:
                 raise ConflictError(partner_id)
-            stored = state if plan.people is None else {**state, "roster": {}}
-            doc = json.dumps(stored, sort_keys=True)
+            doc = json.dumps(plan.state, sort_keys=True)
             people = self.people.get(partner_id, {}) if plan.people is not None else None
-            written = {p: json.dumps(c, sort_keys=True) for p, c in {**plan.copies, **plan.changed}.items()}
-            self._check(partner_id, doc, stored, expected_version + 1, outbox, due, plan.people,
-                        {**plan.copies, **plan.changed}, written)
+            persons = {**plan.copies, **plan.changed}
+            written = {p: json.dumps(c, sort_keys=True) for p, c in persons.items()}
+            self._check(partner_id, doc, plan.state, expected_version + 1, outbox, due, plan.people, persons, written)
             self.items[partner_id] = (doc, expected_version + 1, due)
             if people is not None:
                 people.update(written)

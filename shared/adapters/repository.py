@@ -43,6 +43,7 @@ from .people import (
 )
 
 botocore_exceptions = LazyModule("botocore.exceptions")  # loaded with the first client (aws.py)
+counting = LazyModule("shared.rules.scoring.counting")  # the rulebooks: only a roster's move needs them
 
 Event = tuple[str, dict[str, Any]]
 
@@ -114,39 +115,48 @@ def person_item(partner_id: str, person: str, certs: Person, version: int) -> di
 
 class Read(NamedTuple):
     """What a read saw of a partner's roster, so that its write sends only the people that changed:
-    the person items (per-person layout) or the inline roster."""
+    the person items it loaded and how many the partner has (per-person layout), or the inline roster."""
 
     people: dict[str, Person] | None
     inline: dict[str, Any] | None
+    count: int = 0
 
 
 class Plan(NamedTuple):
-    """How one write stores the roster: `people` is None for the inline layout; `changed` go in the
+    """How one write stores the document: `people` is None for the inline layout, else the number of
+    person items and `state` the STATE item's document (no roster, its counts); `changed` go in the
     transaction with the STATE item, `copies` (unchanged content, moved out of an inline item) before it."""
 
     people: int | None
+    state: dict[str, Any]
     changed: dict[str, Person]
     copies: dict[str, Person]
 
 
 def plan_write(state: dict[str, Any], read: Read | None) -> Plan:
-    """Which layout a write uses and which person items it writes (pure: the memory twin shares it)."""
+    """Which layout a write uses and which person items it writes (pure: the memory twin shares it).
+    A roster leaving its inline item is counted once (scoring.counting.new_counting); from then on
+    each fact keeps the counts (the core), and a write sends the people it loaded that changed."""
     roster = state.get("roster") or {}
-    if (read is None or read.people is None) and people_in(roster) <= PERSON_ITEMS_FROM:
-        return Plan(None, {}, {})
+    split = read is not None and read.people is not None
+    if not split and people_in(roster) <= PERSON_ITEMS_FROM:
+        return Plan(None, state, {}, {})
     people = split_roster(roster)
-    if read is not None and read.people is not None:
-        before = read.people
-        return Plan(len(people), {p: c for p, c in people.items() if before.get(p) != c}, {})
+    stored = {**state, "roster": {}, "counting": state.get("counting") or counting.new_counting(state)}
+    if split:
+        before = read.people  # type: ignore[union-attr]
+        changed = {p: c for p, c in people.items() if before.get(p) != c}
+        count = read.count + sum(1 for p in changed if p not in before)  # type: ignore[union-attr]
+        return Plan(count, stored, changed, {})
     if read is None:  # written without a read in this process: every person ahead of the STATE item
-        return Plan(len(people), {}, people)
+        return Plan(len(people), stored, {}, people)
     before = split_roster(read.inline or {})
     changed = {p: c for p, c in people.items() if before.get(p) != c}
-    return Plan(len(people), changed, {p: c for p, c in people.items() if p not in changed})
+    return Plan(len(people), stored, changed, {p: c for p, c in people.items() if p not in changed})
 
 
 class PartnerRepository(Protocol):
-    def get(self, partner_id: str) -> Record: ...
+    def get(self, partner_id: str, person: str | None = None) -> Record: ...
     def put(self, partner_id: str, state: dict[str, Any], expected_version: int, outbox: list[Event],
             due: str | None, links: list[str] = ...) -> None: ...
     def due(self, day: str, shards: Iterable[int] | None = None) -> Iterator[tuple[str, Record]]: ...
@@ -170,20 +180,22 @@ class DynamoPartnerRepository:
     def _db(self) -> Any:
         return aws.client("dynamodb")
 
-    def get(self, partner_id: str) -> Record:
+    def get(self, partner_id: str, person: str | None = None) -> Record:
+        """The partner's document. In the per-person layout its roster holds `person` only (a
+        skilling fact reads its own person; everything else scores from the counts)."""
         item = self._db.get_item(TableName=self.table, Key=_key(partner_id), ConsistentRead=True,
                                  ProjectionExpression="version, #s, #p",
                                  ExpressionAttributeNames={"#s": "state", "#p": MARKER}).get("Item")
-        return self._loaded(partner_id, item)
+        return self._loaded(partner_id, item, person)
 
-    def _loaded(self, partner_id: str, item: dict[str, Any] | None) -> Record:
+    def _loaded(self, partner_id: str, item: dict[str, Any] | None, person: str | None = None) -> Record:
         record = _record(item)
         if record.state is None:
             return record
         if item is not None and MARKER in item:
-            people = dict(person_items(self._db, self.table, partner_id))
+            people = dict(self._people(partner_id, record.state, person))
             record.state["roster"] = join_roster(people.items())
-            read = Read(people, None)
+            read = Read(people, None, int(item[MARKER]["N"]))
         else:
             read = Read(None, record.state.get("roster"))
         if len(self._reads) >= READS_KEPT:
@@ -191,11 +203,23 @@ class DynamoPartnerRepository:
         self._reads[(partner_id, record.version)] = read
         return record
 
+    def _people(self, partner_id: str, state: dict[str, Any], person: str | None) -> Iterator[tuple[str, Person]]:
+        if "counting" not in state:  # moved before the counts were kept: everyone, counted on the next write
+            yield from person_items(self._db, self.table, partner_id)
+            return
+        if person is None:
+            return
+        item = self._db.get_item(TableName=self.table, ConsistentRead=True, ProjectionExpression="#r",
+                                 ExpressionAttributeNames={"#r": "roster"},
+                                 Key={"pk": {"S": f"PARTNER#{partner_id}"}, "sk": {"S": PERSON_PREFIX + person}}).get("Item")
+        if item:
+            yield person, decode_person(item["roster"]["B"])
+
     def put(self, partner_id: str, state: dict[str, Any], expected_version: int, outbox: list[Event],
             due: str | None, links: list[str] = ()) -> None:
         plan = plan_write(state, self._reads.pop((partner_id, expected_version), None))
         version = expected_version + 1
-        item = state_item(partner_id, state, version, outbox, due, self.shards, plan.people)
+        item = state_item(partner_id, plan.state, version, outbox, due, self.shards, plan.people)
         if expected_version == 0:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:
@@ -287,7 +311,7 @@ def due_records(db: Any, table: str, day: str, shards: Iterable[int], raw: bool 
                     yield partner_id, item
                     continue
                 record = _record(item)
-                if MARKER in item and record.state is not None:
+                if MARKER in item and record.state is not None and "counting" not in record.state:
                     record.state["roster"] = join_roster(person_items(db, table, partner_id))
                 yield partner_id, record
             if "LastEvaluatedKey" not in page:
