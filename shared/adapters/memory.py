@@ -44,7 +44,7 @@ class InMemoryPartnerRepository:
                 loaded = {person: stored[person]} if person is not None and person in stored else {}
             people = {p: json.loads(certs) for p, certs in loaded.items()}
             state["roster"] = join_roster(people.items())
-            read = Read(people, None, len(stored))
+            read = Read(people, None)
         else:
             read = Read(None, state.get("roster"))
         with self._lock:

@@ -115,11 +115,10 @@ def person_item(partner_id: str, person: str, certs: Person, version: int) -> di
 
 class Read(NamedTuple):
     """What a read saw of a partner's roster, so that its write sends only the people that changed:
-    the person items it loaded and how many the partner has (per-person layout), or the inline roster."""
+    the person items it loaded (per-person layout), or the inline roster."""
 
     people: dict[str, Person] | None
     inline: dict[str, Any] | None
-    count: int = 0
 
 
 class Plan(NamedTuple):
@@ -135,24 +134,25 @@ class Plan(NamedTuple):
 
 def plan_write(state: dict[str, Any], read: Read | None) -> Plan:
     """Which layout a write uses and which person items it writes (pure: the memory twin shares it).
-    A roster leaving its inline item is counted once (scoring.counting.new_counting); from then on
-    each fact keeps the counts (the core), and a write sends the people it loaded that changed."""
+    A document with counts is in the per-person layout whatever was read (its roster holds only the
+    people loaded). A roster leaving its inline item is counted once (scoring.counting.new_counting);
+    from then on each fact keeps the counts (the core), and a write sends the people that changed."""
     roster = state.get("roster") or {}
     split = read is not None and read.people is not None
-    if not split and people_in(roster) <= PERSON_ITEMS_FROM:
+    if "counting" not in state and not split and people_in(roster) <= PERSON_ITEMS_FROM:
         return Plan(None, state, {}, {})
     people = split_roster(roster)
-    stored = {**state, "roster": {}, "counting": state.get("counting") or counting.new_counting(state)}
+    counts = state.get("counting") or counting.new_counting(state)
+    stored = {**state, "roster": {}, "counting": counts}
     if split:
         before = read.people  # type: ignore[union-attr]
-        changed = {p: c for p, c in people.items() if before.get(p) != c}
-        count = read.count + sum(1 for p in changed if p not in before)  # type: ignore[union-attr]
-        return Plan(count, stored, changed, {})
-    if read is None:  # written without a read in this process: every person ahead of the STATE item
-        return Plan(len(people), stored, {}, people)
-    before = split_roster(read.inline or {})
-    changed = {p: c for p, c in people.items() if before.get(p) != c}
-    return Plan(len(people), stored, changed, {p: c for p, c in people.items() if p not in changed})
+        return Plan(counts["people"], stored, {p: c for p, c in people.items() if before.get(p) != c}, {})
+    if "counting" in state:  # written without a read in this process: the people it holds, with the STATE item
+        return Plan(counts["people"], stored, people, {})
+    # the move out of an inline item (or a first write without a read): everyone ahead of the STATE item
+    before = split_roster(read.inline or {}) if read is not None else {}
+    changed = {p: c for p, c in people.items() if read is not None and before.get(p) != c}
+    return Plan(counts["people"], stored, changed, {p: c for p, c in people.items() if p not in changed})
 
 
 class PartnerRepository(Protocol):
@@ -195,7 +195,7 @@ class DynamoPartnerRepository:
         if item is not None and MARKER in item:
             people = dict(self._people(partner_id, record.state, person))
             record.state["roster"] = join_roster(people.items())
-            read = Read(people, None, int(item[MARKER]["N"]))
+            read = Read(people, None)
         else:
             read = Read(None, record.state.get("roster"))
         if len(self._reads) >= READS_KEPT:

@@ -115,6 +115,17 @@ def test_the_inline_layout_holds_up_to_the_threshold_and_the_first_write_over_it
     assert same_document(repo.get(PID).state, grown)
 
 
+def test_a_large_partner_written_without_its_read_in_memory_stays_in_the_per_person_layout():
+    deps, repo, pub, dead = memory_deps()
+    seed = roster_state(PERSON_ITEMS_FROM + 1)
+    repo.put(PID, seed, 0, [], None)
+    record = repo.get(PID, "person-000001")
+    repo._reads.clear()  # more partners read than a process remembers before this write
+    repo.put(PID, earn(record.state, "person-000001", "e-x", cert=CERTS[2]), record.version, [], None)
+    assert json.loads(repo.items[PID][0])["roster"] == {} and len(repo.people[PID]) == PERSON_ITEMS_FROM + 1
+    assert same_document(repo.get(PID).state, earn(seed, "person-000001", "e-x", cert=CERTS[2]))
+
+
 # --- on moto: the item layout, the move of an inline item, the conditional writes ---------------
 
 TABLE = "state"

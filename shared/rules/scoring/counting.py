@@ -12,8 +12,9 @@ roster holds just the people an operation loaded:
                 "unknown": {storedName: [[day, delta], ...]},  the same for each name the catalogue
                                                             does not know (shown, counting for nothing)
                 "written": {storedName: [on, eventId, certificationAsWritten]},  its latest spelling
-                "first": {storedName: day}}                 the earliest day of anyone's history of
+                "first": {storedName: day},                 the earliest day of anyone's history of
                                                             a name the catalogue knows
+                "people": n}                                people on the roster
 
 A person's contribution to a list is a step function of the day, computed from that person's own
 histories and the catalogue's counting dates: 1 on a day when they hold, under a name resolving to
@@ -125,7 +126,7 @@ def new_counting(state: State) -> dict[str, Any]:
         for group in (entry["held"], entry["removed"]):
             for person, history in group.items():
                 people.setdefault(person, {})[cert] = history
-    counting: dict[str, Any] = {"series": {}, "unknown": {}, "written": {}, "first": {}}
+    counting: dict[str, Any] = {"series": {}, "unknown": {}, "written": {}, "first": {}, "people": 0}
     for certs in people.values():
         record_person(counting, {}, certs)
     return counting
@@ -133,6 +134,8 @@ def new_counting(state: State) -> dict[str, Any]:
 
 def record_person(counting: dict[str, Any], before: Person, after: Person) -> None:
     """Apply to `counting` the difference between a person's histories before and after a change."""
+    if after and not before:
+        counting["people"] += 1
     old, new = contributions(before), contributions(after)
     for key in old.keys() | new.keys():
         table = counting["unknown"] if key.startswith("?") else counting["series"]
