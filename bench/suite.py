@@ -21,7 +21,7 @@ DOC = ROOT / "docs" / "benchmarks.md"
 # 100,000 documents in moto, which slowed every later in-process timing (the collector traverses
 # them) and the fresh interpreters started beside it (measured: handler CPU x1.8, baseline import +40 %).
 # The instruction counts (valgrind) are deterministic and can run anywhere in the order.
-PARTS = ("coldstart", "cpu", "requests", "scaling", "stack", "instructions")
+PARTS = ("coldstart", "cpu", "requests", "size", "scaling", "stack", "instructions")
 
 
 def log(message: str) -> None:
@@ -114,6 +114,11 @@ def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], secon
         "10 partners holding realistic documents, reset before each batch; batch time ÷ 10, median of 200 batches "
         "(time.perf_counter; thread CPU time shown too). Engine: `scoring.history.evaluate` for the six areas of the "
         "six-area document, best of 5 runs of 200.",
+        "- **Partner size** (`bench/partnersize.py`, `python -m bench size`): partners of 100 / 10,000 / 100,000 "
+        "certified people (1.5 certifications each), 15 CertificationEarned one at a time through the ingestion handler: "
+        "item sizes as DynamoDB counts them, handler thread CPU on the in-memory adapters (median, judged as the ratio "
+        "to the 100-person partner's in the same run), and AWS requests on moto (the STATE item and the people the "
+        "events touch stored; no other person item is read).",
         "- **Instructions** (`bench/instructions.py`, when valgrind is installed): the instructions a fresh "
         "interpreter executes (valgrind cachegrind without cache simulation, PYTHONHASHSEED=0), the same on every "
         "run and every machine of one architecture: the cold-start ratio of the same import + first client as the "
@@ -179,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             r, details[part] = cpu.measure()
             sr, details["sizes"] = size_rows()
             r += sr
+        elif part == "size":
+            from bench import partnersize
+
+            r, details[part] = partnersize.measure()
         elif part == "instructions":
             from bench import instructions
 

@@ -96,12 +96,15 @@ def hashed(value: str) -> str:
 
 
 def apply(deps: Deps, partner_id: str, change: Callable[[dict[str, Any] | None], tuple[dict[str, Any], list[Event]]],
-          links: Callable[[dict[str, Any]], list[str]] | None = None, first: Record | None = None) -> list[Event]:
+          links: Callable[[dict[str, Any]], list[str]] | None = None, first: Record | None = None,
+          person: str | None = None) -> list[Event]:
     """Read the partner (or use `first`, already read), apply a pure change, write it back
     conditionally with its outbox. A change that alters nothing writes nothing (duplicates cost one
-    read). On a concurrent write the whole read-apply-write is repeated."""
+    read). On a concurrent write the whole read-apply-write is repeated. `person`: the certified
+    person a skilling fact is about (a large partner's read loads that person only)."""
     for _ in range(CONFLICT_RETRIES):
-        record: Record = first if first is not None else deps.repo.get(partner_id)
+        record: Record = (first if first is not None else deps.repo.get(partner_id, person) if person
+                          else deps.repo.get(partner_id))
         first = None
         new, events = change(record.state)
         if new == record.state and not events:

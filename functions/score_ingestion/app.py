@@ -37,7 +37,7 @@ def handle(record: SQSRecord, deps: runtime.Deps) -> None:
     runtime.logger.append_keys(eventId=logged_id, partner=partner_id, detailType=detail_type)
     links = [detail["locationId"]] if detail_type == "LocationLinked" else []
     runtime.apply(deps, partner_id, lambda s: engine.record_fact(s, partner_id, detail_type, detail),
-                  lambda _state: links)
+                  lambda _state: links, person=detail.get("personId"))
     if detail_type == "CertificationEarned" and resolve(detail["certification"]) is None:
         unrecognised(detail["certification"])
 

@@ -14,6 +14,9 @@ item) and the only input of the rules besides an explicit date.
                      certificationAsWritten], ...] (sorted); a person is under "held" when their latest
                      event is an earn, else under "removed"; lastEventOn is the latest event's date
                      (on or after it, "held" is the roster as it is: no history is read)
+    counting         only a large partner's (per-person layout, shared/adapters/people.py): distinct people
+                     per certification list as dated series (shared.rules.scoring.counting); its roster
+                     then holds only the people the operation loaded, and scoring reads the counts
     scoreHistory     {area: [[evaluatedOn, qualified, total, rulebookVersion, digest], ...]}  (sorted by day;
                      one entry per day with a fact, re-derived from the facts; digest of the announced score)
     designations     {area: {"periods": [[attainedOn, lapsedOn | None], ...]}}

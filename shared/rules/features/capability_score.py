@@ -13,6 +13,7 @@ from ..document import ON, REPORT_ID, State, file_roster_history
 from ..feature import Detail, Feature, Work
 from ..policy import Policy
 from ..program import AREAS
+from ..scoring.counting import person_of, record_person
 from ..scoring.credentials import stops_counting
 from ..scoring.history import rescore
 from ..scoring.rulebook import Rulebook, load_all
@@ -57,7 +58,10 @@ def _certification(ch: Change, d: Detail, held: bool) -> None:
     if entry in history:
         return  # a duplicate
     history = sorted([*history, entry])[-ROSTER_HISTORY:]  # any arrival order gives the same history
+    before = person_of(ch.state, person) if "counting" in ch.state else None
     file_roster_history(ch.state["roster"], cert, person, history)
+    if before is not None:  # a large partner: its counts change by what this person's change makes
+        record_person(ch.state["counting"], before, person_of(ch.state, person))
     for area in _areas_counting(cert):
         rescore(ch, area, on, eid)
 

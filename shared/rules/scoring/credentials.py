@@ -14,6 +14,7 @@ from typing import Any
 
 from ..catalogue import resolve
 from ..document import ON, State
+from .counting import ListCounts, stops_counting_of, unknown_on
 
 CERTIFICATION_AS_WRITTEN = 3  # roster history rows: [on, eventId, held, certificationAsWritten]
 
@@ -29,7 +30,7 @@ def counted(roster: dict[str, set[str]], on: str) -> Counted:
     """Catalogue entry id -> the people holding it, for the entries that count on `on` (a person
     holding an entry under two names is one person). `roster` is keyed by stored names
     (shared.rules.scoring.history.roster_of); a Counted one is returned as it is."""
-    if roster.__class__ is Counted:
+    if roster.__class__ is Counted or roster.__class__ is ListCounts:
         return roster  # type: ignore[return-value]
     out = Counted()
     memo = _SPANS.get
@@ -66,6 +67,8 @@ def _span(name: str) -> tuple[str, str, str] | None:
 def unrecognised(state: State, roster: dict[str, set[str]]) -> list[dict[str, Any]]:
     """The names of `roster` (shared.rules.scoring.history.roster_of) the catalogue does not know,
     each as the feed last wrote it, with its number of people; sorted by name."""
+    if roster.__class__ is ListCounts:
+        return unknown_on(state, roster.on)  # type: ignore[attr-defined]
     out = []
     for key, holders in roster.items():
         if not holders or resolve(key) is not None:
@@ -80,6 +83,8 @@ def unrecognised(state: State, roster: dict[str, set[str]]) -> list[dict[str, An
 def stops_counting(state: State) -> list[tuple[str, str]]:
     """(the day after an entry stops counting, entry id) for each entry someone on the roster held
     on or before its last counting day."""
+    if "counting" in state:
+        return stops_counting_of(state)
     out = set()
     for key, entry in state["roster"].items():
         cert = resolve(key)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..change import Change
 from ..document import HELD, ON, QUALIFIED, REPORT_ID, TOTAL, VALUE, State
+from .counting import ALWAYS, counts_on
 from .credentials import counted
 from .display import apportion, fmt, fmt_cents, total_cents
 from .rulebook import TRACKS, rulebook_for
@@ -95,7 +96,10 @@ def _measurement(key: str, raw: str, track: str | None = None) -> Measurement:
 def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
     """Who holds which certification on `on` (now, when None): the latest event on or before it.
     On or after a certification's latest event its holders are the people filed under "held"
-    (shared.rules.document); before it, each person's history decides."""
+    (shared.rules.document); before it, each person's history decides. A large partner's document
+    holds only the people an operation loaded: its counts are read instead (scoring.counting)."""
+    if "counting" in state:
+        return counts_on(state, ALWAYS if on is None else on)  # type: ignore[return-value]
     roster: dict[str, set[str]] = {}
     for cert, entry in state["roster"].items():
         if on is None or entry["lastEventOn"] <= on:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+from .counting import ListCounts
 from .rulebook import Area, Rulebook
 
 
@@ -191,10 +192,11 @@ def score_area(
             else:
                 values[i] = sum(v, Fraction(0))
 
-    # Roster -> persons per distinct certification list ("one person once per metric").
+    # Roster -> persons per distinct certification list ("one person once per metric"); a large
+    # partner's document has them counted already (shared.rules.scoring.counting).
     counts = []
     get = roster.get
-    for certs in plan.cert_lists:
+    for certs in plan.cert_lists if roster.__class__ is not ListCounts else ():
         if len(certs) == 1:
             holders = get(certs[0])
             counts.append(len(holders) if holders else 0)
@@ -211,6 +213,8 @@ def score_area(
                 else:
                     union |= holders
         counts.append(0 if first is None else len(first) if union is None else len(union))
+    if roster.__class__ is ListCounts:
+        counts = [get(certs, 0) for certs in plan.cert_lists]
 
     paths = None
     if plan.higher:
