@@ -25,34 +25,15 @@ from shared.rules.catalogue import (
     load_competencies,
     resolve,
 )
-from shared.rules.scoring.rulebook import DATA_DIR
 
-
-def rulebook_names() -> list[str]:
-    """Every certification name of every shipped rulebook (gates and scoring lists)."""
-    names: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "certifications" and isinstance(value, list):
-                    names.update(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    for path in sorted(DATA_DIR.glob("rulebook-*.json")):
-        walk(json.loads(path.read_text(encoding="utf-8")))
-    return sorted(names)
+from .rulebook_files import shipped_names
 
 
 def test_the_rulebooks_name_certifications():
-    assert len(rulebook_names()) >= 50
+    assert len(shipped_names()) >= 50
 
 
-@pytest.mark.parametrize("name", rulebook_names())
+@pytest.mark.parametrize("name", shipped_names())
 def test_every_rulebook_name_resolves(name):
     # issue 20 item 1: "The rulebooks name catalogue entries; every alias resolves to one entry."
     assert resolve(name) is not None, name

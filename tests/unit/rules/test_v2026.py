@@ -8,7 +8,6 @@ Partners are built from feed-shaped facts and read through the scores view, as t
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -18,6 +17,7 @@ from shared.rules.scoring.rulebook import DATA_DIR, rulebook_for
 from shared.rules.views import scores_view
 
 from ..builders import Partner, cert, metrics
+from .rulebook_files import names_in
 
 D = date.fromisoformat
 ON = "2026-09-01"  # a day under the V2026 rules
@@ -47,24 +47,6 @@ def points(view: dict, metric: str) -> str:
     return next(m["points"] for m in view["metrics"] if m["metric"] == metric)
 
 
-def rulebook_names(path) -> set[str]:
-    names: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "certifications" and isinstance(value, list):
-                    names.update(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(json.loads(path.read_text(encoding="utf-8")))
-    return names
-
-
 # --- the version and its date ------------------------------------------------------------------
 
 
@@ -79,7 +61,7 @@ def test_v2026_takes_effect_on_its_policy_date_and_yesterdays_rules_stay_replaya
 
 def test_every_v2026_name_is_a_catalogue_entry_of_the_v2026_tables_and_none_is_missing():
     # requirements.md §2b-§5b (V2026 lists); the catalogue's `listedIn` says which tables list an entry.
-    named = {resolve(n).id for n in rulebook_names(DATA_DIR / "rulebook-2026-07-01.json")}
+    named = {resolve(n).id for n in names_in(DATA_DIR / "rulebook-2026-07-01.json")}
     listed = {e.id for e in catalogue().entries if "V2026" in e.listed_in}
     assert named == listed
 
