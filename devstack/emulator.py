@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import functools
+import json
 import subprocess
 import sys
 import threading
+from typing import Any
 
 import jsonpath_ng.ext
+from moto.core.utils import camelcase_to_underscores, unix_time, unix_time_millis
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.sqs import models as sqs_models
 from werkzeug.serving import make_server
 
 from devstack.config import HOST
@@ -24,11 +28,65 @@ def memoize_jsonpath() -> None:
         jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)
 
 
+def queue_attributes(queue: sqs_models.Queue) -> dict[str, Any]:
+    """moto's `Queue.attributes` with the same result, in one pass over the messages at one instant.
+
+    moto computes a queue's whole attribute map (three message counts, each a scan of the queue
+    that reads the clock once per message) for every message it sends (a FIFO-only lookup) and for
+    every message it delivers (the retention period): time per message grows with the queue's depth,
+    and a 100-message queue spent most of the local stack's time there (docs/decisions.md)."""
+    now = unix_time_millis()
+    visible = delayed = in_flight = 0
+    for message in queue._messages:  # noqa: SLF001 - the emulator's own state, read as moto reads it
+        is_delayed = now < message.delayed_until
+        is_visible = now > message.visible_at
+        delayed += is_delayed
+        in_flight += not is_visible
+        visible += is_visible and not is_delayed
+    counts = {"ApproximateNumberOfMessages": visible, "ApproximateNumberOfMessagesDelayed": delayed,
+              "ApproximateNumberOfMessagesNotVisible": in_flight}
+    result = {name: counts[name] if name in counts else getattr(queue, _SNAKE[name])
+              for name in queue.BASE_ATTRIBUTES}
+    if queue.fifo_queue:
+        result.update({name: getattr(queue, _SNAKE[name]) for name in queue.FIFO_ATTRIBUTES})
+    if queue.kms_master_key_id:
+        result.update({name: getattr(queue, _SNAKE[name]) for name in queue.KMS_ATTRIBUTES})
+    if queue.policy:
+        result["Policy"] = queue.policy
+    if queue.redrive_policy:
+        result["RedrivePolicy"] = json.dumps(queue.redrive_policy)
+    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in result.items()}
+
+
+_SNAKE = {name: camelcase_to_underscores(name) for name in
+          sqs_models.Queue.BASE_ATTRIBUTES + sqs_models.Queue.FIFO_ATTRIBUTES + sqs_models.Queue.KMS_ATTRIBUTES}
+
+
+def retained(backend: sqs_models.SQSBackend, queue_name: str, message: sqs_models.Message) -> bool:
+    """moto's retention check without building the queue's whole attribute map for one number."""
+    retention = int(backend.get_queue(queue_name).message_retention_period)
+    return retention + message.sent_timestamp / 1000 > unix_time()
+
+
+# moto's own versions, kept for the test that compares the answers
+MOTO = {"attributes": sqs_models.Queue.attributes,
+        "retained": sqs_models.SQSBackend.is_message_valid_based_on_retention_period}
+
+
+def speed_up() -> None:
+    """Make moto's per-request cost independent of how much it holds, with the same answers
+    (tests/unit/test_emulator.py compares them with moto's own). Idempotent; `make run`, the
+    component tests and the bench all run on the patched emulator."""
+    memoize_jsonpath()
+    sqs_models.Queue.attributes = property(queue_attributes)
+    sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retained
+
+
 class MotoServer:
     """moto's server app on a werkzeug server in a thread (bind errors surface here, at once)."""
 
     def __init__(self, port: int):
-        memoize_jsonpath()
+        speed_up()
         app = DomainDispatcherApplication(create_backend_app)
         self.server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
         self.server.daemon_threads = True
@@ -51,8 +109,8 @@ class MotoServer:
 _CHILD = r"""
 import logging, sys, threading
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
-from devstack.emulator import memoize_jsonpath
-memoize_jsonpath()
+from devstack.emulator import speed_up
+speed_up()
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 try:

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from devstack.emulator import speed_up
 from devstack.pump import Pump
 from devstack.template import deploy_local
 from shared.adapters import aws
@@ -66,7 +67,8 @@ class System:
 
 @contextmanager
 def local_system(retry_delay: int | None = 0) -> Iterator[System]:
-    """The whole system inside moto's mock_aws (one per test)."""
+    """The whole system inside moto's mock_aws (one per test), on the emulator `make run` uses."""
+    speed_up()
     with mock_aws():
         aws.reset()
         stack = deploy_local(boto3.session.Session(region_name="us-east-1"))

@@ -30,13 +30,13 @@ QUEUE = "RenewalQueue"
 idempotency = LazyModule("aws_lambda_powertools.utilities.idempotency")
 
 
-def handle_election(record: SQSRecord, deps: runtime.Deps) -> None:
+def handle_election(record: SQSRecord, deps: runtime.Deps) -> runtime.Work:
     _, model = parse_inbound(record.body)
     detail = model.model_dump(mode="json", by_alias=True)
     partner_id = detail["partnerId"]
     on = runtime.event_day(runtime.body_json(record).get("time"), runtime.sent_on(record))
-    runtime.logger.append_keys(eventId=detail["eventId"], partner=partner_id)
-    runtime.apply(deps, partner_id, lambda s: engine.elect_benefits(s, partner_id, detail, on))
+    return runtime.Work(partner_id, lambda s: engine.elect_benefits(s, partner_id, detail, on),
+                        keys={"eventId": detail["eventId"], "partner": partner_id})
 
 
 def run_day(day: str, deps: runtime.Deps) -> dict[str, Any]:

@@ -22,12 +22,12 @@ QUEUE = "AttainmentQueue"
 ScoreEvaluated.model_rebuild()
 
 
-def handle(record: SQSRecord, deps: runtime.Deps) -> None:
+def handle(record: SQSRecord, deps: runtime.Deps) -> runtime.Work:
     _, model = parse_outbound(record.body)
     evaluated = model.model_dump(mode="json", by_alias=True)
     partner_id = evaluated["partnerId"]
-    runtime.logger.append_keys(eventId=evaluated["eventId"], partner=partner_id)
-    runtime.apply(deps, partner_id, lambda s: engine.attain(s, partner_id, evaluated))
+    return runtime.Work(partner_id, lambda s: engine.attain(s, partner_id, evaluated),
+                        keys={"eventId": evaluated["eventId"], "partner": partner_id})
 
 
 @runtime.metrics.log_metrics

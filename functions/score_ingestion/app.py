@@ -28,18 +28,18 @@ QUEUE = "ScoreIngestionQueue"
 ScoreEvaluated.model_rebuild()
 
 
-def handle(record: SQSRecord, deps: runtime.Deps) -> None:
+def handle(record: SQSRecord, deps: runtime.Deps) -> runtime.Work:
     detail_type, model = parse_inbound(record.body)
     detail = model.model_dump(mode="json", by_alias=True)
     partner_id = detail["partnerId"]
     # Skilling feeds may build event ids from person ids: those are logged as a digest only.
     logged_id = runtime.hashed(detail["eventId"]) if "personId" in detail else detail["eventId"]
-    runtime.logger.append_keys(eventId=logged_id, partner=partner_id, detailType=detail_type)
     links = [detail["locationId"]] if detail_type == "LocationLinked" else []
-    runtime.apply(deps, partner_id, lambda s: engine.record_fact(s, partner_id, detail_type, detail),
-                  lambda _state: links, person=detail.get("personId"))
-    if detail_type == "CertificationEarned" and resolve(detail["certification"]) is None:
-        unrecognised(detail["certification"])
+    unknown = detail_type == "CertificationEarned" and resolve(detail["certification"]) is None
+    return runtime.Work(partner_id, lambda s: engine.record_fact(s, partner_id, detail_type, detail),
+                        (lambda _state: links) if links else None, detail.get("personId"),
+                        (lambda: unrecognised(detail["certification"])) if unknown else None,
+                        {"eventId": logged_id, "partner": partner_id, "detailType": detail_type})
 
 
 def unrecognised(name: str) -> None:
