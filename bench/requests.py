@@ -175,6 +175,17 @@ def inbound_ops(system: Any, counter: RequestCounter, types: tuple[str, ...] = w
     return ops, dups
 
 
+def refresh_op(system: Any, counter: RequestCounter) -> Op:
+    """One partner's monthly score refresh (10 MetricsReported, as a feed sends them) in one batch:
+    one read-apply-write for the partner (shared/runtime.py `sqs_batch`)."""
+    pid = "refresh-partner"
+    events = workload.monthly_refresh([pid], 10)
+    case = workload.Case("MetricsReported", workload.queue_of("MetricsReported"), {pid: workload.doc("six-areas", pid)},
+                         events)
+    store(system, case.docs)
+    return run_case(system, counter, case, name="a partner's monthly refresh (10 MetricsReported)")
+
+
 def rejected_op(system: Any, counter: RequestCounter, batch: int = 10) -> Op:
     pids = [f"rejected-{i:02d}" for i in range(batch)]
     case = workload.inbound_case("MetricsReported", pids)
@@ -277,7 +288,7 @@ LABEL = {"ScoreEvaluated": "ScoreEvaluated → attainment", "BenefitsElected": "
 
 
 def rows(publish: list[Op], inbound: list[Op], replayed: list[Op], rejected: Op | None,
-         anniversary: list[Op]) -> list[Row]:
+         anniversary: list[Op], refresh: Op | None = None) -> list[Row]:
     out: list[Row] = []
     section = "AWS requests"
     for op in publish:
@@ -292,6 +303,11 @@ def rows(publish: list[Op], inbound: list[Op], replayed: list[Op], rejected: Op 
     for op in inbound:
         out.append(Row(section, f"{LABEL.get(op.name, op.name)}, batch of {op.events}", f"≤ {INBOUND_TARGET:g} requests per event",
                        f"{op.total:.2f} = {op.breakdown()}", op.reads > 0 and op.total <= INBOUND_TARGET))
+    if refresh is not None:
+        gets, writes = refresh.function.get("dynamodb", "GetItem"), refresh.function.writes
+        out.append(Row(section, f"{refresh.name}, one batch", "1 read + 1 write for the batch (one partner's records together)",
+                       f"{gets} GetItem, {writes} writes; {refresh.total:.2f} requests per event = {refresh.breakdown()}",
+                       gets == 1 and writes == 1))
     for op in replayed:
         out.append(Row(section, f"{op.name}, batch of {op.events}", "≤ 1 read, 0 writes, 0 PutEvents per event",
                        f"{op.reads:g} read, {op.writes:g} writes, {op.put_events:g} PutEvents",
@@ -330,6 +346,8 @@ def measure(quick: bool = False) -> tuple[list[Row], dict[str, Any]]:
         publish = publish_check_ops(system, counter)
         types = ("MetricsReported",) if quick else workload.INBOUND_TYPES
         inbound, replayed = inbound_ops(system, counter, types)
+        refresh = refresh_op(system, counter)
         rejected = None if quick else rejected_op(system, counter)
-    data = {"publish": publish, "inbound": inbound, "replayed": replayed, "rejected": rejected, "anniversary": anniversary}
-    return rows(publish, inbound, replayed, rejected, anniversary), data
+    data = {"publish": publish, "inbound": inbound, "replayed": replayed, "rejected": rejected, "anniversary": anniversary,
+            "refresh": refresh}
+    return rows(publish, inbound, replayed, rejected, anniversary, refresh), data

@@ -67,3 +67,11 @@ def test_the_anniversary_run_reads_what_is_due_and_writes_each_due_partner_once(
     assert op.function.get("dynamodb", "GetItem") == 0  # the query returns the documents
     assert op.extra["state_writes"] == due
     assert op.extra["queries"] == op.extra["seeded"]["shards"]  # one page per shard at this size
+
+
+def test_a_partners_ten_records_in_one_batch_are_one_read_and_one_write(measured):
+    _, data = measured
+    op = data["refresh"]
+    assert op.events == 10
+    assert op.function.get("dynamodb", "GetItem") == 1 and op.function.writes == 1
+    assert op.publisher.get("events", "PutEvents") == 1  # what the ten announce, in one PutEvents
