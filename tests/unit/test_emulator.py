@@ -45,3 +45,12 @@ def test_a_message_past_its_retention_period_is_not_delivered(queue):
     message.sent_timestamp = int((time.time() - 61) * 1000)
     assert emulator.retained(backend, "q", message) is emulator.MOTO["retained"](backend, "q", message) is False
     assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+
+
+def test_receipt_handles_keep_motos_shape_and_differ(queue):
+    sqs, url, _ = queue
+    sqs.send_message(QueueUrl=url, MessageBody="a")
+    sqs.send_message(QueueUrl=url, MessageBody="b")
+    handles = [m["ReceiptHandle"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]]
+    assert len(set(handles)) == 2
+    assert all(len(h) == 185 and h.isalpha() and h.islower() for h in handles)
