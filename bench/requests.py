@@ -306,7 +306,7 @@ def rows(publish: list[Op], inbound: list[Op], replayed: list[Op], rejected: Op 
     if refresh is not None:
         gets, writes = refresh.function.get("dynamodb", "GetItem"), refresh.function.writes
         out.append(Row(section, f"{refresh.name}, one batch", "1 read + 1 write for the batch (one partner's records together)",
-                       f"{gets} GetItem, {writes} writes; {refresh.total:.2f} requests per event = {refresh.breakdown()}",
+                       f"{gets} GetItem + {writes} write; {refresh.total:.2f} requests per event = {refresh.breakdown()}",
                        gets == 1 and writes == 1))
     for op in replayed:
         out.append(Row(section, f"{op.name}, batch of {op.events}", "≤ 1 read, 0 writes, 0 PutEvents per event",
