@@ -43,7 +43,8 @@ from .people import (
 )
 
 botocore_exceptions = LazyModule("botocore.exceptions")  # loaded with the first client (aws.py)
-counting = LazyModule("shared.rules.scoring.counting")  # the rulebooks: only a roster's move needs them
+# the rulebooks and the catalogue: only a large partner's read or a roster's move needs them
+counting = LazyModule("shared.rules.scoring.counting")
 
 Event = tuple[str, dict[str, Any]]
 
@@ -193,8 +194,11 @@ class DynamoPartnerRepository:
         if record.state is None:
             return record
         if item is not None and MARKER in item:
-            people = dict(self._people(partner_id, record.state, person))
-            record.state["roster"] = join_roster(people.items())
+            if counting.current(record.state.get("counting")):
+                people = dict(self._person(partner_id, person))
+            else:
+                people = dict(person_items(self._db, self.table, partner_id))
+            recount(record.state, people)
             read = Read(people, None)
         else:
             read = Read(None, record.state.get("roster"))
@@ -203,10 +207,7 @@ class DynamoPartnerRepository:
         self._reads[(partner_id, record.version)] = read
         return record
 
-    def _people(self, partner_id: str, state: dict[str, Any], person: str | None) -> Iterator[tuple[str, Person]]:
-        if "counting" not in state:  # moved before the counts were kept: everyone, counted on the next write
-            yield from person_items(self._db, self.table, partner_id)
-            return
+    def _person(self, partner_id: str, person: str | None) -> Iterator[tuple[str, Person]]:
         if person is None:
             return
         item = self._db.get_item(TableName=self.table, ConsistentRead=True, ProjectionExpression="#r",
@@ -274,6 +275,16 @@ class DynamoPartnerRepository:
         return item["partnerId"]["S"] if item else None
 
 
+def recount(state: dict[str, Any], people: dict[str, Person]) -> None:
+    """Join the loaded people into a per-person document's roster; when its counts are not current
+    (derived with another catalogue or other lists, or never kept) `people` is everyone, and the
+    counts are derived anew from them, so that every read scores with this deployment's rules and
+    the next write stores the new counts, conditional on the version read, as any write."""
+    state["roster"] = join_roster(people.items())
+    if not counting.current(state.get("counting")):
+        state["counting"] = counting.new_counting(state)
+
+
 def person_items(db: Any, table: str, partner_id: str) -> Iterator[tuple[str, Person]]:
     """Every person item of a partner in the per-person layout (consistent reads, page by page)."""
     kwargs: dict[str, Any] = {
@@ -311,8 +322,8 @@ def due_records(db: Any, table: str, day: str, shards: Iterable[int], raw: bool 
                     yield partner_id, item
                     continue
                 record = _record(item)
-                if MARKER in item and record.state is not None and "counting" not in record.state:
-                    record.state["roster"] = join_roster(person_items(db, table, partner_id))
+                if MARKER in item and record.state is not None and not counting.current(record.state.get("counting")):
+                    recount(record.state, dict(person_items(db, table, partner_id)))
                 yield partner_id, record
             if "LastEvaluatedKey" not in page:
                 break

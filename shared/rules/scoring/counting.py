@@ -14,22 +14,30 @@ roster holds just the people an operation loaded:
                 "written": {storedName: [on, eventId, certificationAsWritten]},  its latest spelling
                 "first": {storedName: day},                 the earliest day of anyone's history of
                                                             a name the catalogue knows
-                "people": n}                                people on the roster
+                "people": n,                                people on the roster
+                "basis": digest}                            what the counts were derived from (`basis`)
 
 A person's contribution to a list is a step function of the day, computed from that person's own
 histories and the catalogue's counting dates: 1 on a day when they hold, under a name resolving to
 an entry of the list that counts on that day, a certification whose latest event on or before the
 day is an earn (shared.rules.scoring.history.roster_of, credentials.counted); else 0.
+
+The counts hold only as long as the catalogue and the rulebooks' lists they were derived with: a
+new alias makes a stored, unknown name count, a new rulebook version may count a list no series
+exists for. `basis` names both; a document whose `counting` has another basis (or none) is counted
+anew from its whole roster (`current`, `new_counting`; the repository reads every person then).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zlib
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from ..catalogue import resolve
+from ..catalogue import catalogue, resolve
 from ..document import HELD, ON, State
 from .rulebook import load_all
 
@@ -57,6 +65,29 @@ def counting_lists() -> dict[tuple[str, ...], str]:
                         lists.add(tuple(sorted(metric.roster.certifications)))
                         lists.update(tuple(sorted(g.certifications)) for g in metric.roster.gates)
     return {ids: f"{zlib.crc32('|'.join(ids).encode()):08x}" for ids in sorted(lists)}
+
+
+@lru_cache(maxsize=1)
+def basis() -> str:
+    """A digest of what counts are derived from: every catalogue entry's names and counting days,
+    the catalogue's name normalisation, and the certification lists of every rulebook. It is the
+    same in every process of one deployment (no clock, no set order) and changes with any change
+    that can re-map a stored name or add a list. The normalisation has no public view in the
+    catalogue: its tables are read as the catalogue holds them (they decide what a feed's name
+    resolves to, so a new abbreviation must change the digest)."""
+    book = catalogue()
+    content = {
+        "entries": [[e.id, e.name, list(e.aliases), e.counts_from and e.counts_from.isoformat(),
+                     e.counts_through and e.counts_through.isoformat()] for e in book.entries],
+        "normalisation": [sorted(book._prefixes), sorted(book._levels), list(book._abbreviations)],
+        "lists": [list(ids) for ids in counting_lists()],
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+
+
+def current(counting: dict[str, Any] | None) -> bool:
+    """The counts were derived with this deployment's catalogue and lists (see `basis`)."""
+    return counting is not None and counting.get("basis") == basis()
 
 
 @lru_cache(maxsize=512)
@@ -120,13 +151,15 @@ def person_of(state: State, person: str) -> Person:
 
 
 def new_counting(state: State) -> dict[str, Any]:
-    """`counting` of a document whose roster holds everybody (the move to the per-person layout)."""
+    """`counting` of a document whose roster holds everybody: the move to the per-person layout, and
+    the re-count of counts derived with another catalogue or other lists (`current`)."""
     people: dict[str, Person] = {}
     for cert, entry in state["roster"].items():
         for group in (entry["held"], entry["removed"]):
             for person, history in group.items():
                 people.setdefault(person, {})[cert] = history
-    counting: dict[str, Any] = {"series": {}, "unknown": {}, "written": {}, "first": {}, "people": 0}
+    counting: dict[str, Any] = {"series": {}, "unknown": {}, "written": {}, "first": {}, "people": 0,
+                                "basis": basis()}
     for certs in people.values():
         record_person(counting, {}, certs)
     return counting
