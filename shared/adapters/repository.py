@@ -197,8 +197,8 @@ class DynamoPartnerRepository:
             if counting.current(record.state.get("counting")):
                 people = dict(self._person(partner_id, person))
             else:
-                people = dict(person_items(self._db, self.table, partner_id))
-            recount(record.state, people)
+                people = recount(record.state, person_items(self._db, self.table, partner_id), person)
+            record.state["roster"] = join_roster(people.items())
             read = Read(people, None)
         else:
             read = Read(None, record.state.get("roster"))
@@ -275,14 +275,21 @@ class DynamoPartnerRepository:
         return item["partnerId"]["S"] if item else None
 
 
-def recount(state: dict[str, Any], people: dict[str, Person]) -> None:
-    """Join the loaded people into a per-person document's roster; when its counts are not current
-    (derived with another catalogue or other lists, or never kept) `people` is everyone, and the
-    counts are derived anew from them, so that every read scores with this deployment's rules and
-    the next write stores the new counts, conditional on the version read, as any write."""
-    state["roster"] = join_roster(people.items())
-    if not counting.current(state.get("counting")):
-        state["counting"] = counting.new_counting(state)
+def recount(state: dict[str, Any], people: Iterable[tuple[str, Person]], person: str | None) -> dict[str, Person]:
+    """Derive a per-person document's counts anew from every person item (`people`, read one page at a
+    time), and return `person`'s histories among them: the counts were not `current` (derived with
+    another catalogue or other lists, or never kept), so that the read scores with this deployment's
+    rules and its write, conditional on the version read as any write, stores the new counts."""
+    kept: dict[str, Person] = {}
+
+    def each() -> Iterator[Person]:
+        for who, certs in people:
+            if who == person:
+                kept[who] = certs
+            yield certs
+
+    state["counting"] = counting.counting_of(each())
+    return kept
 
 
 def person_items(db: Any, table: str, partner_id: str) -> Iterator[tuple[str, Person]]:
@@ -323,7 +330,7 @@ def due_records(db: Any, table: str, day: str, shards: Iterable[int], raw: bool 
                     continue
                 record = _record(item)
                 if MARKER in item and record.state is not None and not counting.current(record.state.get("counting")):
-                    recount(record.state, dict(person_items(db, table, partner_id)))
+                    recount(record.state, person_items(db, table, partner_id), None)
                 yield partner_id, record
             if "LastEvaluatedKey" not in page:
                 break

@@ -31,9 +31,9 @@ from shared.rules.document import file_roster_history, new_state
 from shared.rules.features import attainment, capability_score
 from shared.rules.program import AREAS
 from shared.rules.scoring import counting, credentials, history, rulebook
-from shared.rules.scoring.counting import new_counting
+from shared.rules.scoring.counting import new_counting, record_person
 from shared.rules.scoring.history import evaluate
-from tests.unit.test_partner_size import CERTS, PID, earn, same_document
+from tests.unit.test_partner_size import CERTS, PID, earn, roster_state, same_document
 
 ROOT = Path(__file__).parents[2]
 TABLE = "state"
@@ -249,16 +249,37 @@ def test_the_daily_run_reads_a_stale_partner_counted_anew(dynamo, deploy):
     assert pid == PID and record.state["counting"] == new_counting(seed)
 
 
-def test_counts_written_before_they_named_their_basis_are_counted_anew(dynamo):
+@pytest.mark.parametrize("previous", ["no basis", "no counts"])
+def test_counts_of_a_previous_version_are_counted_anew_with_the_person_of_the_read(dynamo, previous):
     seed = partner()
     dynamo.put(PID, seed, 0, [], None)
     item = stored()
     state = decode_state(item["state"])
-    del state["counting"]["basis"]  # as the previous version wrote them
+    if previous == "no basis":  # counts written before they named their basis
+        del state["counting"]["basis"]
+    else:  # moved to person items before the counts were kept
+        del state["counting"]
     aws.client("dynamodb").put_item(TableName=TABLE, Item={**item, "state": encode_state(state)})
     seen = calls()
-    read = dynamo.get(PID)
-    assert seen == ["GetItem", "Query"] and read.state["counting"] == new_counting(seed)
+    read = dynamo.get(PID, "person-c")
+    assert seen == ["GetItem", "Query"]  # the person comes with everyone, not in a read of its own
+    assert read.state["counting"] == new_counting(seed)
+    assert read.state["roster"] == join_roster([("person-c", split_roster(seed["roster"])["person-c"])])
+    sent = written()
+    dynamo.put(PID, earn(read.state, "person-c", "e-c", cert=CERTS[3]), read.version, [], None)
+    assert sent == [["STATE", "PERSON#person-c"]]
+    assert same_document(dynamo.get(PID).state, earn(seed, "person-c", "e-c", cert=CERTS[3]))
+
+
+def test_counting_everyone_at_once_equals_adding_them_one_by_one():
+    state = roster_state(300, second_every=3)
+    file_roster_history(state["roster"], normalize_certification("Not A Certification"), "person-000007",
+                        [["2023-02-01", "x-1", True, "Not a Certification"], ["2023-05-01", "x-2", False, "Not a Certification"]])
+    one_by_one = {"series": {}, "unknown": {}, "written": {}, "first": {}, "people": 0, "basis": counting.basis()}
+    for certs in split_roster(state["roster"]).values():
+        record_person(one_by_one, {}, certs)
+    assert counting.counting_of(split_roster(state["roster"]).values()) == one_by_one == new_counting(state)
+    assert one_by_one["unknown"] and one_by_one["people"] == 300
 
 
 def test_a_current_partner_is_read_without_its_people(dynamo):

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -128,16 +129,29 @@ def _steps(parts: list[tuple[str, str, list[list[Any]]]]) -> dict[str, int]:
 
 
 def contributions(person: Person) -> dict[str, dict[str, int]]:
-    """series key (a list's, or "?" + an unknown name) -> the person's steps on it."""
-    by_list: dict[str, list[tuple[str, str, list[list[Any]]]]] = {}
+    """series key (a list's, or "?" + an unknown name) -> the person's steps on it. Lists that hold
+    the same of the person's names get the same steps, computed once (a name is in several lists)."""
+    parts: list[tuple[str, str, list[list[Any]]]] = []
+    by_list: dict[str, list[int]] = {}
     for name, history in person.items():
         span = _span(name)
         if span is None:
-            by_list.setdefault("?" + name, []).append((NEVER, ALWAYS, history))
+            by_list.setdefault("?" + name, []).append(len(parts))
+            parts.append((NEVER, ALWAYS, history))
             continue
         for _, key in _lists_of(span[0]):
-            by_list.setdefault(key, []).append((span[1], span[2], history))
-    return {key: steps for key, parts in by_list.items() if (steps := _steps(parts))}
+            by_list.setdefault(key, []).append(len(parts))
+        parts.append((span[1], span[2], history))
+    done: dict[tuple[int, ...], dict[str, int]] = {}
+    out = {}
+    for key, which in by_list.items():
+        held = tuple(which)
+        steps = done.get(held)
+        if steps is None:
+            steps = done[held] = _steps([parts[i] for i in held])
+        if steps:
+            out[key] = steps
+    return out
 
 
 def person_of(state: State, person: str) -> Person:
@@ -151,17 +165,37 @@ def person_of(state: State, person: str) -> Person:
 
 
 def new_counting(state: State) -> dict[str, Any]:
-    """`counting` of a document whose roster holds everybody: the move to the per-person layout, and
-    the re-count of counts derived with another catalogue or other lists (`current`)."""
+    """`counting` of a document whose roster holds everybody (the move to the per-person layout)."""
     people: dict[str, Person] = {}
     for cert, entry in state["roster"].items():
         for group in (entry["held"], entry["removed"]):
             for person, history in group.items():
                 people.setdefault(person, {})[cert] = history
+    return counting_of(people.values())
+
+
+def counting_of(people: Iterable[Person]) -> dict[str, Any]:
+    """`counting` of everybody's histories, one person at a time (a roster leaving its inline item,
+    or the person items of a partner counted anew because its counts are not `current`): the steps
+    of all people are summed per series before any series is built, so the work grows with the
+    people and their days, never with people x rows."""
     counting: dict[str, Any] = {"series": {}, "unknown": {}, "written": {}, "first": {}, "people": 0,
                                 "basis": basis()}
-    for certs in people.values():
-        record_person(counting, {}, certs)
+    steps: dict[str, dict[str, int]] = {}
+    for certs in people:
+        if not certs:
+            continue
+        counting["people"] += 1
+        for key, own in contributions(certs).items():
+            into = steps.setdefault(key, {})
+            for day, step in own.items():
+                into[day] = into.get(day, 0) + step
+        _note_names(counting, certs)
+    for key, into in steps.items():
+        rows = [[day, delta] for day, delta in sorted(into.items()) if delta]
+        if rows:
+            table = counting["unknown"] if key.startswith("?") else counting["series"]
+            table[key[1:] if key.startswith("?") else key] = rows
     return counting
 
 
@@ -183,7 +217,12 @@ def record_person(counting: dict[str, Any], before: Person, after: Person) -> No
             table[name] = rows
         else:
             table.pop(name, None)
-    for name, history in after.items():
+    _note_names(counting, after)
+
+
+def _note_names(counting: dict[str, Any], person: Person) -> None:
+    """The latest spelling of each unknown name and the earliest day of each known one."""
+    for name, history in person.items():
         latest = max(history, key=lambda row: (row[ON], row[1]))
         if _span(name) is None:
             have = counting["written"].get(name)
