@@ -15,7 +15,9 @@ A partner with more than people.PERSON_ITEMS_FROM certified people keeps its ros
 person under its key (shared/adapters/people.py): `get` joins them into the document, `put` writes
 the people whose histories changed in one transaction with the STATE item, conditional on its
 version. An item in the inline layout moves to that layout on the write that takes it over the
-threshold (docs/decisions.md, "Partners of any size").
+threshold (docs/decisions.md, "Partners of any size"). The STATE item's counts name the catalogue
+and rulebook lists they were derived with; a read of a partner whose counts were derived with
+others queries every person item and counts anew (`recount`), and its next write stores them.
 """
 
 from __future__ import annotations
@@ -167,7 +169,7 @@ class PartnerRepository(Protocol):
 
 
 TRANSACT_ITEMS = 100  # DynamoDB's limit of items per TransactWriteItems
-MAX_PAGES = 100_000  # Query pages read for one partner's people (1 MB each): far above any roster
+MAX_PAGES = 1_000  # Query pages of one partner's people (1 MB, ≈ 5,600 people each): 56x the issue's largest partner
 READS_KEPT = 256  # partners whose last read is remembered for their write (one process, one batch)
 
 
