@@ -42,7 +42,7 @@ NEW_LIST = ["Azure Network Engineer Associate", "Azure Developer Associate"]  # 
 NEW_BOOK = "2027-01-01"
 
 
-def _clear_caches() -> None:
+def clear_rule_caches() -> None:
     """Everything the rules derive once per process from the catalogue or the rulebooks."""
     catalogue_module.catalogue.cache_clear()
     catalogue_module._resolve.cache_clear()
@@ -64,11 +64,11 @@ def deploy(monkeypatch) -> Callable[..., None]:
             monkeypatch.setattr(catalogue_module, "load_catalogue", lambda path=None: catalogue)
         if rulebooks is not None:
             monkeypatch.setattr(rulebook, "DATA_DIR", rulebooks)
-        _clear_caches()
+        clear_rule_caches()
 
     yield apply
     monkeypatch.undo()
-    _clear_caches()
+    clear_rule_caches()
 
 
 def catalogue_with(change: Callable[[dict], None]) -> Catalogue:
