@@ -4,18 +4,15 @@ the certification lists they were derived with (`counting.basis`); a read of a p
 is not this deployment's loads every person item and counts anew, so that a read scores with the
 new rules and the next write stores the new counts, with no operator job.
 
-A change is deployed in-process as a deployment ships it: a catalogue with one more alias (built
-from the packaged file), or a rulebook data directory with one more rulebook file. The rules
-cache what they derive from both, so `deploy` clears those caches before and after."""
+This process stores the partner with the shipped rules; the deployment after the change runs in a
+process of its own (tests/unit/recount_deployed.py) on the same items, and reports what it saw."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -24,80 +21,17 @@ from moto import mock_aws
 
 from shared.adapters import aws, repository
 from shared.adapters.people import MARKER, join_roster, split_roster
-from shared.adapters.repository import DynamoPartnerRepository, decode_state, due_records, encode_state
-from shared.rules import catalogue as catalogue_module
-from shared.rules.catalogue import CERTIFICATIONS_FILE, Catalogue, normalize_certification, resolve
+from shared.adapters.repository import DynamoPartnerRepository, decode_state, encode_state
+from shared.rules import views
+from shared.rules.catalogue import normalize_certification, resolve
 from shared.rules.document import file_roster_history, new_state
-from shared.rules.features import attainment, capability_score
-from shared.rules.program import AREAS
-from shared.rules.scoring import counting, credentials, history, rulebook
+from shared.rules.scoring import counting
 from shared.rules.scoring.counting import new_counting, record_person
-from shared.rules.scoring.history import evaluate
-from tests.unit.test_partner_size import CERTS, PID, earn, roster_state, same_document
+from tests.unit import recount_deployed as deployed
+from tests.unit.recount_deployed import ADMIN_ALIAS, DAYS, NEW_LIST, PID, TABLE
+from tests.unit.test_partner_size import CERTS, earn, roster_state, same_document
 
 ROOT = Path(__file__).parents[2]
-TABLE = "state"
-ADMIN_ALIAS = "Azure Admin Pro"  # a name the packaged catalogue does not know
-NEW_LIST = ["Azure Network Engineer Associate", "Azure Developer Associate"]  # no rulebook's list today
-NEW_BOOK = "2027-01-01"
-
-
-def clear_rule_caches() -> None:
-    """Everything the rules derive once per process from the catalogue or the rulebooks."""
-    catalogue_module.catalogue.cache_clear()
-    catalogue_module._resolve.cache_clear()
-    credentials._SPANS.clear()
-    history._MEASUREMENTS.clear()
-    rulebook.load_all.cache_clear()
-    rulebook._starts.cache_clear()
-    rulebook._IN_FORCE.clear()
-    for derived in (counting.counting_lists, counting.basis, counting._lists_of, counting._span,
-                    capability_score._areas_counting, capability_score._areas_counting_entry,
-                    attainment._earliest_counted):
-        derived.cache_clear()
-
-
-@pytest.fixture
-def deploy(monkeypatch) -> Callable[..., None]:
-    def apply(catalogue: Catalogue | None = None, rulebooks: Path | None = None) -> None:
-        if catalogue is not None:
-            monkeypatch.setattr(catalogue_module, "load_catalogue", lambda path=None: catalogue)
-        if rulebooks is not None:
-            monkeypatch.setattr(rulebook, "DATA_DIR", rulebooks)
-        clear_rule_caches()
-
-    yield apply
-    monkeypatch.undo()
-    clear_rule_caches()
-
-
-def catalogue_with(change: Callable[[dict], None]) -> Catalogue:
-    raw = json.loads(CERTIFICATIONS_FILE.read_text(encoding="utf-8"))
-    change(raw)
-    return Catalogue(raw, CERTIFICATIONS_FILE.name)
-
-
-def entry(raw: dict, entry_id: str) -> dict:
-    [found] = [e for e in raw["certifications"] if e["id"] == entry_id]
-    return found
-
-
-def admin_alias(raw: dict) -> None:
-    entry(raw, "azure-administrator-associate")["aliases"].append(ADMIN_ALIAS)
-
-
-def rulebooks_with_a_new_list(folder: Path) -> Path:
-    """The shipped rulebooks and one more, as README "Adding a rulebook year" adds it: the latest
-    copied, dated NEW_BOOK, with INFRASTRUCTURE's intermediate list replaced by NEW_LIST."""
-    shipped = sorted(rulebook.DATA_DIR.glob("rulebook-*.json"))
-    for path in shipped:
-        shutil.copy(path, folder)
-    raw = json.loads(shipped[-1].read_text(encoding="utf-8"))
-    raw["version"] = raw["effectiveFrom"] = NEW_BOOK
-    for track in raw["areas"]["INFRASTRUCTURE"]["tracks"].values():
-        track["metrics"]["intermediateCertifications"]["roster"]["certifications"] = NEW_LIST
-    (folder / f"rulebook-{NEW_BOOK}.json").write_text(json.dumps(raw), encoding="utf-8")
-    return folder
 
 
 def partner(second_admin: str = ADMIN_ALIAS) -> dict:
@@ -111,13 +45,6 @@ def partner(second_admin: str = ADMIN_ALIAS) -> dict:
         file_roster_history(state["roster"], normalize_certification(name), person,
                             [[f"2023-0{1 + i}-15", f"seed-{i}", True, name]])
     return state
-
-
-def scores(state: dict, day: str) -> dict:
-    return {area: evaluate(state, area, day) for area in AREAS}
-
-
-DAYS = ("2023-06-15", "2024-06-01", "2027-02-01")  # `?on=` days before and after the changes
 
 
 @pytest.fixture
@@ -168,85 +95,47 @@ def test_the_basis_is_the_same_in_every_process_whatever_its_hash_seed():
     assert seen == {counting.basis()}
 
 
-def test_the_basis_changes_with_an_alias_a_counting_day_or_a_new_list_and_not_with_a_source(deploy, tmp_path):
-    shipped = counting.basis()
-    deploy(catalogue=catalogue_with(lambda raw: entry(raw, "azure-administrator-associate").update(source="elsewhere")))
-    assert counting.basis() == shipped  # counts never read a source
-    deploy(catalogue=catalogue_with(admin_alias))
-    aliased = counting.basis()
-    assert aliased != shipped
-    deploy(catalogue=catalogue_with(lambda raw: entry(raw, "azure-administrator-associate").update(
-        countsThrough="2030-12-31")))
-    assert counting.basis() not in (shipped, aliased)
-    deploy(catalogue=catalogue_with(lambda raw: None), rulebooks=rulebooks_with_a_new_list(tmp_path))
-    assert counting.basis() not in (shipped, aliased)
-
-
-def test_the_new_list_is_one_no_shipped_rulebook_counts(deploy, tmp_path):
-    ids = tuple(sorted(resolve(name).id for name in NEW_LIST))
-    assert ids not in counting.counting_lists()
-    deploy(rulebooks=rulebooks_with_a_new_list(tmp_path))
-    assert ids in counting.counting_lists() and len(rulebook.load_all()) == 5
+@pytest.mark.parametrize(("change", "changes_the_basis"), [
+    ("none", False), ("source", False),  # counts never read an entry's source
+    ("alias", True), ("counting-day", True), ("rulebook", True)])
+def test_the_basis_changes_with_what_counts_read_and_only_with_it(tmp_path, change, changes_the_basis):
+    got = deployed.run(change, tmp_path, "basis")
+    assert (got["basis"] != counting.basis()) == changes_the_basis
+    new_list = sorted(resolve(name).id for name in NEW_LIST)
+    assert (new_list in got["lists"]) == (change == "rulebook")  # a list no shipped rulebook counts
+    assert [list(ids) for ids in counting.counting_lists()] == [ids for ids in got["lists"] if ids != new_list]
 
 
 # --- (a) a catalogue change, (b) a new rulebook: the next read and the next write -------------------
 
 
-def change_catalogue(deploy: Callable[..., None], tmp_path: Path) -> None:
-    deploy(catalogue=catalogue_with(admin_alias))
-
-
-def add_rulebook(deploy: Callable[..., None], tmp_path: Path) -> None:
-    deploy(rulebooks=rulebooks_with_a_new_list(tmp_path))
-
-
 @pytest.mark.parametrize(("change", "second_admin"), [
-    (change_catalogue, ADMIN_ALIAS),  # the alias makes person-b count: the gates open
-    (add_rulebook, "Azure Administrator Associate"),  # gates open: the new list's people count from 2027
+    ("alias", ADMIN_ALIAS),  # the alias makes person-b count: the gates open
+    ("rulebook", "Azure Administrator Associate"),  # the new list's people count from 2027
 ])
-def test_after_a_change_a_read_counts_anew_and_the_next_event_stores_the_new_counts(dynamo, deploy, tmp_path, change,
+def test_after_a_change_a_read_counts_anew_and_the_next_event_stores_the_new_counts(dynamo, tmp_path, change,
                                                                                      second_admin):
     seed = partner(second_admin)
-    dynamo.put(PID, seed, 0, [], None)
-    assert MARKER in stored()
-    change(deploy, tmp_path)
-
-    before = decode_state(stored()["state"])  # the counts as stored, derived before the change
-    assert not counting.current(before["counting"])
-    assert any(scores(before, day) != scores(seed, day) for day in DAYS)  # they would score wrong
-
-    seen = calls()
-    read = dynamo.get(PID)  # the API's read: nothing is written after it
-    assert seen == ["GetItem", "Query"]
-    assert read.state["counting"] == new_counting(seed) and counting.current(read.state["counting"])
-    for day in DAYS:
-        assert scores(read.state, day) == scores(seed, day), day
-
-    # a skilling event: the re-counted document, its change, the new counts in the same write
-    sent = written()
-    record = dynamo.get(PID, "person-g")
-    new = earn(record.state, "person-g", "e-g", on="2024-07-01", cert=CERTS[1])
-    dynamo.put(PID, new, record.version, [], None)
-    assert sent == [["STATE", "PERSON#person-g"]]  # nobody else is written again
-    full = earn(seed, "person-g", "e-g", on="2024-07-01", cert=CERTS[1])
-    assert decode_state(stored()["state"])["counting"] == new_counting(full)
-
-    seen.clear()
-    after = dynamo.get(PID, "person-a")
-    assert seen == ["GetItem", "GetItem"]  # current again: the STATE item and one person
-    assert same_document(after.state, full)
-    for day in DAYS:
-        assert scores(after.state, day) == scores(full, day), day
-
-
-def test_the_daily_run_reads_a_stale_partner_counted_anew(dynamo, deploy):
-    seed = partner()
     dynamo.put(PID, seed, 0, [], "2024-07-01")
-    deploy(catalogue=catalogue_with(admin_alias))
-    [(pid, record)] = list(dynamo.due("2024-07-01"))
-    assert pid == PID and record.state["counting"] == new_counting(seed)
-    [(pid, record)] = list(due_records(aws.client("dynamodb"), TABLE, "2024-07-01", range(4)))
-    assert pid == PID and record.state["counting"] == new_counting(seed)
+    assert MARKER in stored()
+    shipped = {day: views.scores_view(seed, day) for day in DAYS}
+    deployed.export_items(aws.client("dynamodb"), TABLE, PID, tmp_path)
+
+    got = deployed.run(change, tmp_path, "repository")
+    assert got["inline_scores"] != json.loads(json.dumps(shipped))  # the change changes the pure core's scores
+    assert not got["stale_current"]
+    assert got["stale_scores"] != got["inline_scores"]  # the stored counts would score wrong
+
+    assert got["read_calls"] == ["GetItem", "Query"]  # the STATE item, then every person item
+    assert got["read_counting_is_the_inline_rosters"]
+    assert got["read_scores"] == got["inline_scores"]  # a read that writes nothing, `?on=` days included
+    assert got["due"] == [PID, True] and got["stack_due"] == [PID, True]  # the daily run's reads
+
+    assert got["written"] == [["STATE", "PERSON#person-g"]]  # the event's person: nobody else again
+    assert got["stored_current"] and got["stored_counting_is_the_inline_rosters"]
+    assert got["after_calls"] == ["GetItem", "GetItem"]  # current again: the STATE item and one person
+    assert got["after_is_the_inline_document"]
+    assert got["after_scores"] == got["after_inline_scores"]
 
 
 @pytest.mark.parametrize("previous", ["no basis", "no counts"])

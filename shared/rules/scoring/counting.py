@@ -38,7 +38,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from ..catalogue import catalogue, resolve
+from .. import catalogue
+from ..catalogue import resolve
 from ..document import HELD, ON, State
 from .rulebook import load_all
 
@@ -70,17 +71,16 @@ def counting_lists() -> dict[tuple[str, ...], str]:
 
 @lru_cache(maxsize=1)
 def basis() -> str:
-    """A digest of what counts are derived from: every catalogue entry's names and counting days,
-    the catalogue's name normalisation, and the certification lists of every rulebook. It is the
-    same in every process of one deployment (no clock, no set order) and changes with any change
-    that can re-map a stored name or add a list. The normalisation has no public view in the
-    catalogue: its tables are read as the catalogue holds them (they decide what a feed's name
-    resolves to, so a new abbreviation must change the digest)."""
-    book = catalogue()
+    """A digest of what counts are derived from: the catalogue's name normalisation and every
+    entry's id, names and counting days, as the catalogue file holds them, and the certification
+    lists of every rulebook. It is the same in every process of one deployment (canonical JSON, no
+    set order, no clock) and changes with any change that can re-map a stored name or add a list;
+    an entry's source, retirement or tables do not enter it (counts never read them)."""
+    raw = json.loads(catalogue.CERTIFICATIONS_FILE.read_text(encoding="utf-8"))
     content = {
-        "entries": [[e.id, e.name, list(e.aliases), e.counts_from and e.counts_from.isoformat(),
-                     e.counts_through and e.counts_through.isoformat()] for e in book.entries],
-        "normalisation": [sorted(book._prefixes), sorted(book._levels), list(book._abbreviations)],
+        "normalisation": raw["normalisation"],
+        "entries": [{k: e[k] for k in ("id", "name", "aliases", "countsFrom", "countsThrough")}
+                    for e in raw["certifications"]],
         "lists": [list(ids) for ids in counting_lists()],
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
