@@ -25,7 +25,7 @@ day is an earn (shared.rules.scoring.history.roster_of, credentials.counted); el
 The counts hold only as long as the catalogue and the rulebooks' lists they were derived with: a
 new alias makes a stored, unknown name count, a new rulebook version may count a list no series
 exists for. `basis` names both; a document whose `counting` has another basis (or none) is counted
-anew from its whole roster (`current`, `new_counting`; the repository reads every person then).
+anew from every person (`current`, `counting_of`; the repository reads every person item then).
 """
 
 from __future__ import annotations
