@@ -15,7 +15,9 @@ A partner with more than people.PERSON_ITEMS_FROM certified people keeps its ros
 person under its key (shared/adapters/people.py): `get` joins them into the document, `put` writes
 the people whose histories changed in one transaction with the STATE item, conditional on its
 version. An item in the inline layout moves to that layout on the write that takes it over the
-threshold (docs/decisions.md, "Partners of any size").
+threshold (docs/decisions.md, "Partners of any size"). The STATE item's counts name the catalogue
+and rulebook lists they were derived with; a read of a partner whose counts were derived with
+others queries every person item and counts anew (`recount`), and its next write stores them.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from .people import (
 )
 
 botocore_exceptions = LazyModule("botocore.exceptions")  # loaded with the first client (aws.py)
-counting = LazyModule("shared.rules.scoring.counting")  # the rulebooks: only a roster's move needs them
+# the rulebooks and the catalogue: only a large partner's read or a roster's move needs them
+counting = LazyModule("shared.rules.scoring.counting")
 
 Event = tuple[str, dict[str, Any]]
 
@@ -166,7 +169,7 @@ class PartnerRepository(Protocol):
 
 
 TRANSACT_ITEMS = 100  # DynamoDB's limit of items per TransactWriteItems
-MAX_PAGES = 100_000  # Query pages read for one partner's people (1 MB each): far above any roster
+MAX_PAGES = 1_000  # Query pages of one partner's people (1 MB, ≈ 5,600 people each): 56x the issue's largest partner
 READS_KEPT = 256  # partners whose last read is remembered for their write (one process, one batch)
 
 
@@ -193,7 +196,10 @@ class DynamoPartnerRepository:
         if record.state is None:
             return record
         if item is not None and MARKER in item:
-            people = dict(self._people(partner_id, record.state, person))
+            if counting.current(record.state.get("counting")):
+                people = dict(self._person(partner_id, person))
+            else:
+                people = recount(record.state, person_items(self._db, self.table, partner_id), person)
             record.state["roster"] = join_roster(people.items())
             read = Read(people, None)
         else:
@@ -203,10 +209,7 @@ class DynamoPartnerRepository:
         self._reads[(partner_id, record.version)] = read
         return record
 
-    def _people(self, partner_id: str, state: dict[str, Any], person: str | None) -> Iterator[tuple[str, Person]]:
-        if "counting" not in state:  # moved before the counts were kept: everyone, counted on the next write
-            yield from person_items(self._db, self.table, partner_id)
-            return
+    def _person(self, partner_id: str, person: str | None) -> Iterator[tuple[str, Person]]:
         if person is None:
             return
         item = self._db.get_item(TableName=self.table, ConsistentRead=True, ProjectionExpression="#r",
@@ -274,6 +277,23 @@ class DynamoPartnerRepository:
         return item["partnerId"]["S"] if item else None
 
 
+def recount(state: dict[str, Any], people: Iterable[tuple[str, Person]], person: str | None) -> dict[str, Person]:
+    """Derive a per-person document's counts anew from every person item (`people`, read one page at a
+    time), and return `person`'s histories among them: the counts were not `current` (derived with
+    another catalogue or other lists, or never kept), so that the read scores with this deployment's
+    rules and its write, conditional on the version read as any write, stores the new counts."""
+    kept: dict[str, Person] = {}
+
+    def each() -> Iterator[Person]:
+        for who, certs in people:
+            if who == person:
+                kept[who] = certs
+            yield certs
+
+    state["counting"] = counting.counting_of(each())
+    return kept
+
+
 def person_items(db: Any, table: str, partner_id: str) -> Iterator[tuple[str, Person]]:
     """Every person item of a partner in the per-person layout (consistent reads, page by page)."""
     kwargs: dict[str, Any] = {
@@ -311,8 +331,8 @@ def due_records(db: Any, table: str, day: str, shards: Iterable[int], raw: bool 
                     yield partner_id, item
                     continue
                 record = _record(item)
-                if MARKER in item and record.state is not None and "counting" not in record.state:
-                    record.state["roster"] = join_roster(person_items(db, table, partner_id))
+                if MARKER in item and record.state is not None and not counting.current(record.state.get("counting")):
+                    recount(record.state, person_items(db, table, partner_id), None)
                 yield partner_id, record
             if "LastEvaluatedKey" not in page:
                 break

@@ -14,21 +14,31 @@ roster holds just the people an operation loaded:
                 "written": {storedName: [on, eventId, certificationAsWritten]},  its latest spelling
                 "first": {storedName: day},                 the earliest day of anyone's history of
                                                             a name the catalogue knows
-                "people": n}                                people on the roster
+                "people": n,                                people on the roster
+                "basis": digest}                            what the counts were derived from (`basis`)
 
 A person's contribution to a list is a step function of the day, computed from that person's own
 histories and the catalogue's counting dates: 1 on a day when they hold, under a name resolving to
 an entry of the list that counts on that day, a certification whose latest event on or before the
 day is an earn (shared.rules.scoring.history.roster_of, credentials.counted); else 0.
+
+The counts hold only as long as the catalogue and the rulebooks' lists they were derived with: a
+new alias makes a stored, unknown name count, a new rulebook version may count a list no series
+exists for. `basis` names both; a document whose `counting` has another basis (or none) is counted
+anew from every person (`current`, `counting_of`; the repository reads every person item then).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zlib
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from .. import catalogue
 from ..catalogue import resolve
 from ..document import HELD, ON, State
 from .rulebook import load_all
@@ -57,6 +67,28 @@ def counting_lists() -> dict[tuple[str, ...], str]:
                         lists.add(tuple(sorted(metric.roster.certifications)))
                         lists.update(tuple(sorted(g.certifications)) for g in metric.roster.gates)
     return {ids: f"{zlib.crc32('|'.join(ids).encode()):08x}" for ids in sorted(lists)}
+
+
+@lru_cache(maxsize=1)
+def basis() -> str:
+    """A digest of what counts are derived from: the catalogue's name normalisation and every
+    entry's id, names and counting days, as the catalogue file holds them, and the certification
+    lists of every rulebook. It is the same in every process of one deployment (canonical JSON, no
+    set order, no clock) and changes with any change that can re-map a stored name or add a list;
+    an entry's source, retirement or tables do not enter it (counts never read them)."""
+    raw = json.loads(catalogue.CERTIFICATIONS_FILE.read_text(encoding="utf-8"))
+    content = {
+        "normalisation": raw["normalisation"],
+        "entries": [{k: e[k] for k in ("id", "name", "aliases", "countsFrom", "countsThrough")}
+                    for e in raw["certifications"]],
+        "lists": [list(ids) for ids in counting_lists()],
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+
+
+def current(counting: dict[str, Any] | None) -> bool:
+    """The counts were derived with this deployment's catalogue and lists (see `basis`)."""
+    return counting is not None and counting.get("basis") == basis()
 
 
 @lru_cache(maxsize=512)
@@ -97,16 +129,29 @@ def _steps(parts: list[tuple[str, str, list[list[Any]]]]) -> dict[str, int]:
 
 
 def contributions(person: Person) -> dict[str, dict[str, int]]:
-    """series key (a list's, or "?" + an unknown name) -> the person's steps on it."""
-    by_list: dict[str, list[tuple[str, str, list[list[Any]]]]] = {}
+    """series key (a list's, or "?" + an unknown name) -> the person's steps on it. Lists that hold
+    the same of the person's names get the same steps, computed once (a name is in several lists)."""
+    parts: list[tuple[str, str, list[list[Any]]]] = []
+    by_list: dict[str, list[int]] = {}
     for name, history in person.items():
         span = _span(name)
         if span is None:
-            by_list.setdefault("?" + name, []).append((NEVER, ALWAYS, history))
+            by_list.setdefault("?" + name, []).append(len(parts))
+            parts.append((NEVER, ALWAYS, history))
             continue
         for _, key in _lists_of(span[0]):
-            by_list.setdefault(key, []).append((span[1], span[2], history))
-    return {key: steps for key, parts in by_list.items() if (steps := _steps(parts))}
+            by_list.setdefault(key, []).append(len(parts))
+        parts.append((span[1], span[2], history))
+    done: dict[tuple[int, ...], dict[str, int]] = {}
+    out = {}
+    for key, which in by_list.items():
+        held = tuple(which)
+        steps = done.get(held)
+        if steps is None:
+            steps = done[held] = _steps([parts[i] for i in held])
+        if steps:
+            out[key] = steps
+    return out
 
 
 def person_of(state: State, person: str) -> Person:
@@ -126,9 +171,31 @@ def new_counting(state: State) -> dict[str, Any]:
         for group in (entry["held"], entry["removed"]):
             for person, history in group.items():
                 people.setdefault(person, {})[cert] = history
-    counting: dict[str, Any] = {"series": {}, "unknown": {}, "written": {}, "first": {}, "people": 0}
-    for certs in people.values():
-        record_person(counting, {}, certs)
+    return counting_of(people.values())
+
+
+def counting_of(people: Iterable[Person]) -> dict[str, Any]:
+    """`counting` of everybody's histories, one person at a time (a roster leaving its inline item,
+    or the person items of a partner counted anew because its counts are not `current`): the steps
+    of all people are summed per series before any series is built, so the work grows with the
+    people and their days, never with people x rows."""
+    counting: dict[str, Any] = {"series": {}, "unknown": {}, "written": {}, "first": {}, "people": 0,
+                                "basis": basis()}
+    steps: dict[str, dict[str, int]] = {}
+    for certs in people:
+        if not certs:
+            continue
+        counting["people"] += 1
+        for key, own in contributions(certs).items():
+            into = steps.setdefault(key, {})
+            for day, step in own.items():
+                into[day] = into.get(day, 0) + step
+        _note_names(counting, certs)
+    for key, into in steps.items():
+        rows = [[day, delta] for day, delta in sorted(into.items()) if delta]
+        if rows:
+            table = counting["unknown"] if key.startswith("?") else counting["series"]
+            table[key[1:] if key.startswith("?") else key] = rows
     return counting
 
 
@@ -150,7 +217,12 @@ def record_person(counting: dict[str, Any], before: Person, after: Person) -> No
             table[name] = rows
         else:
             table.pop(name, None)
-    for name, history in after.items():
+    _note_names(counting, after)
+
+
+def _note_names(counting: dict[str, Any], person: Person) -> None:
+    """The latest spelling of each unknown name and the earliest day of each known one."""
+    for name, history in person.items():
         latest = max(history, key=lambda row: (row[ON], row[1]))
         if _span(name) is None:
             have = counting["written"].get(name)
