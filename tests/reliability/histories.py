@@ -528,13 +528,15 @@ RICH = [
 
 
 def rich_history(k: int, partner_id: str, max_facts: int = 45) -> History:
-    """A deterministic generated history holding the event types of RICH[k % len(RICH)] (and a
-    qualifying block), at most `max_facts` facts: the smallest such history hypothesis finds."""
+    """A deterministic generated history holding the event types of RICH[k % len(RICH)] (all but
+    one of them at most), always a certification earned (the per-person layout's runs need one),
+    and a qualifying block, at most `max_facts` facts: the smallest such history hypothesis finds."""
     from hypothesis import HealthCheck, Phase, find, settings
 
     need = RICH[k % len(RICH)] | {"MetricsReported", "CertificationEarned"}
     found = find(histories(partner_id=partner_id, max_areas=1 + k % 2),
                  lambda h: len(need - {f.detail_type for f in h.facts}) <= 1 and len(h.facts) <= max_facts
+                 and any(f.detail_type == "CertificationEarned" for f in h.facts)
                  and any(t != "2025-12-31" for t in h.ticks) == bool(k % 2),
                  settings=settings(database=None, derandomize=True, max_examples=5000, phases=[Phase.generate],
                                    suppress_health_check=list(HealthCheck)))
