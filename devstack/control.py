@@ -12,6 +12,7 @@ from typing import Any
 
 from devstack.activity import Activity
 from devstack.config import PROBE_NAME
+from devstack.depths import QueueDepths
 from devstack.localstate import LocalState
 from devstack.partnerwork import PartnerWork
 from devstack.restore import save_dead_letters
@@ -25,7 +26,7 @@ class Controls:
 
     activity: Activity
     outbound: list[dict[str, Any]]
-    outbound_lock: threading.Lock
+    outbound_lock: threading.Condition
     tick_lock: threading.Lock
     probe_url: str
     probe_logged_ms: int
@@ -35,6 +36,7 @@ class Controls:
     work: PartnerWork
     checkpoint_lock: threading.Lock
     saved_key: Any
+    depths: QueueDepths
 
     def dlq_names(self) -> list[str]:
         s = self.stack
@@ -45,23 +47,11 @@ class Controls:
         return sorted(n for n in names if n in s.queues)
 
     def pending(self) -> dict[str, int]:
-        sqs = aws.client("sqs")
-        out = {}
         urls = {**{q: d.queue_url for q, d in self.pump.deliveries.items()}, PROBE_NAME: self.probe_url}
-        for name, url in urls.items():
-            a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            out[name] = int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
-        return out
+        return self.depths.depths(urls)
 
     def dlq_depths(self) -> dict[str, int]:
-        sqs = aws.client("sqs")
-        out = {}
-        for name in self.dlq_names():
-            a = sqs.get_queue_attributes(QueueUrl=self.stack.queues[name], AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            out[name] = int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
-        return out
+        return self.depths.depths({name: self.stack.queues[name] for name in self.dlq_names()})
 
     def status(self, dead_letters: bool = True) -> dict[str, Any]:
         """`quiet`: no handler running, the work queues and the probe empty (visible or in flight) and
@@ -89,24 +79,36 @@ class Controls:
             "uptimeSeconds": round(time.time() - self.activity.started, 1),
         }
 
-    def progress(self, since: int) -> dict[str, Any]:
+    def progress(self, since: int, wait: float = 0.0, partners: set[str] | None = None,
+                 version: int | None = None) -> dict[str, Any]:
         """For one sender among others: the envelopes consumed since `since` and the partners with
-        work in flight (devstack.partnerwork)."""
-        out = self.work.progress(since)
+        work in flight (devstack.partnerwork); with `wait`, a long poll (PartnerWork.progress)."""
+        out = self.work.progress(since, wait=wait, partners=partners, version=version)
         with self.outbound_lock:
             out["outboundEvents"] = len(self.outbound)
         return out
 
     def settle(self, timeout: float = 30.0) -> dict[str, Any]:
         """A sender's last call once its own work is done: until the outbound log has every event
-        published before this call (the probe queue delivers in the order sent: once it logged a
-        message sent later, or is empty, it logged all earlier ones; other senders may keep it
-        from ever being empty), then the dead letters saved."""
+        published before this call, then the dead letters saved."""
+        caught_up = self.outbound_complete(timeout)
+        return {"deadLetters": self.checkpoint(sender=True), "probePending": not caught_up}
+
+    def outbound_complete(self, timeout: float) -> bool:
+        """Until the outbound log has every event published before this call (the probe queue
+        delivers in the order sent: once it logged a message sent later, or is empty, it logged all
+        earlier ones; other senders may keep it from ever being empty). The probe loop notifies
+        `outbound_lock` after each batch it logged and deleted; the 0.05 s between looks is a
+        bound, not the pace."""
         since_ms = int(time.time() * 1000)
         deadline = time.monotonic() + timeout
-        while not self.probe_caught_up(since_ms) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return {"deadLetters": self.checkpoint(sender=True), "probePending": not self.probe_caught_up(since_ms)}
+        while not self.probe_caught_up(since_ms):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with self.outbound_lock:
+                self.outbound_lock.wait(min(0.05, left))
+        return True
 
     def probe_caught_up(self, since_ms: int) -> bool:
         with self.outbound_lock:
@@ -115,9 +117,7 @@ class Controls:
         return self.probe_depth() == 0
 
     def probe_depth(self) -> int:
-        a = aws.client("sqs").get_queue_attributes(QueueUrl=self.probe_url, AttributeNames=[
-            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-        return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+        return self.depths.depth(self.probe_url)
 
     def checkpoint(self, sender: bool = False) -> dict[str, int]:
         """Copy the dead-letter queues into the state file if work happened since the last copy;
@@ -132,16 +132,6 @@ class Controls:
                 save_dead_letters(self.state, aws.client("sqs"), {n: self.stack.queues[n] for n in self.dlq_names()})
                 self.saved_key = key
             return depths
-
-    def wait_quiet(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        streak = 0
-        while time.monotonic() < deadline:
-            streak = streak + 1 if self.status(dead_letters=False)["quiet"] else 0
-            if streak >= 2:
-                return True
-            time.sleep(0.05)
-        return False
 
     def events_since(self, since: int, limit: int = 10_000) -> dict[str, Any]:
         since = max(0, since)
@@ -175,7 +165,11 @@ class Controls:
             if error is not None:
                 self._dead_letter_tick(day, fn.get("async_on_failure"), error, attempts)
             self.activity.touch()
-            quiet = self.wait_quiet(timeout)
+            # Everything the run wrote has had its effects (published, consumed by the work queues'
+            # functions, their writes published in turn), and the outbound log holds what it published.
+            deadline = time.monotonic() + timeout
+            quiet = (self.work.wait_done(self.activity.snapshot()["seq"], timeout)
+                     and self.outbound_complete(max(0.0, deadline - time.monotonic())))
             if quiet:
                 self.checkpoint()
             if self.state is not None:

@@ -370,11 +370,19 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
                 return _json(400, {"message": "since and limit must be integers", "field": "since"})
             return _json(200, self.control.events_since(since, limit))
         if name == "progress" and request.method == "GET":
-            try:
-                since = int(request.args.get("since", "0"))
-            except ValueError:
-                return _json(400, {"message": "since must be an integer", "field": "since"})
-            return _json(200, self.control.progress(since))
+            values: dict[str, Any] = {}
+            for field, kind in (("since", int), ("version", int), ("wait", float)):
+                raw = request.args.get(field, "")
+                try:
+                    values[field] = kind(raw) if raw != "" else None
+                except ValueError:
+                    return _json(400, {"message": f"{field} must be a number, got {raw!r}", "field": field})
+            raw_partners = request.args.get("partners")
+            partners = {p for p in raw_partners.split(",") if p} if raw_partners is not None else None
+            # A long poll holds a server thread: at most 5 s.
+            wait = values["wait"] if values["wait"] is not None and values["wait"] == values["wait"] else 0.0
+            return _json(200, self.control.progress(values["since"] or 0, wait=max(0.0, min(5.0, wait)),
+                                                    partners=partners, version=values["version"]))
         if name == "settle" and request.method == "POST":
             return _json(200, self.control.settle())
         if name == "tick" and request.method == "POST":
@@ -392,7 +400,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
             return _json(200 if result["error"] is None and result["quiet"] else 500 if result["error"] else 504, result)
         return _json(404, {"message": f"unknown control endpoint {request.method} {request.path}",
                            "endpoints": ["GET /_local/status", "GET /_local/info", "GET /_local/events?since=N",
-                                         "GET /_local/progress?since=N", "POST /_local/settle",
+                                         "GET /_local/progress?since=N[&wait=S&partners=A,B|&version=V]",
+                                         "POST /_local/settle",
                                          "POST /_local/tick?day=YYYY-MM-DD"]})
 
 

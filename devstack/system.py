@@ -20,6 +20,7 @@ from devstack.activity import Activity
 from devstack.config import HOST, OUTBOUND_SOURCE, PROBE_NAME, fake_aws_env
 from devstack.control import Controls
 from devstack.deploy import deploy_local
+from devstack.depths import QueueDepths
 from devstack.emulator import MotoProcess, MotoServer
 from devstack.localstate import LocalState
 from devstack.partnerwork import PartnerWork
@@ -38,7 +39,7 @@ class LocalSystem(Controls):
         self.threads: list[threading.Thread] = []
         self.activity = Activity()
         self.outbound: list[dict[str, Any]] = []
-        self.outbound_lock = threading.Lock()
+        self.outbound_lock = threading.Condition()  # notified when the probe logged messages
         self.probe_url = ""
         self.probe_logged_ms = 0  # SentTimestamp of the newest message the probe has logged
         self.moto: MotoServer | MotoProcess | None = None
@@ -74,6 +75,7 @@ class LocalSystem(Controls):
         routes, self.max_receive = self._routes()
         self.work = PartnerWork(routes, OUTBOUND_SOURCE)
         self.pump = LocalPump(self.stack, retry, self.activity, self.work, self.max_receive)
+        self.depths = QueueDepths(in_process=isinstance(self.moto, MotoServer))
         self._restore()
         app = make_app(self.stack, control=self, lock=self.pump.invoke_lock)
         self.http = make_server(HOST, self.api_port, app, threaded=True)
@@ -189,7 +191,7 @@ class LocalSystem(Controls):
             started, failed_before = self.activity.snapshot()["seq"], failures()
             moved = self.pump.poll_stream()
             self.activity.stream_polled(started, moved)
-            if self.pump.stream_caught_up:
+            if self.pump.stream_caught_up or self.pump.stream is None:
                 self.work.caught_up(started)
             if failures() > failed_before:  # the publisher failed: the pump rewound; retry after a pause
                 self.stop_event.wait(max(0.5, float(self.pump.retry_delay or 1)))
@@ -220,6 +222,8 @@ class LocalSystem(Controls):
                                           "detail": env.get("detail")})
             sqs.delete_message_batch(QueueUrl=self.probe_url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+            with self.outbound_lock:  # logged and off the probe queue: `settle` may look again
+                self.outbound_lock.notify_all()
 
         self._guard("probe", step)
 
