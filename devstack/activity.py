@@ -49,6 +49,10 @@ class Activity:
             self.seq += 1
             self.last_change = time.monotonic()
 
+    def running(self) -> bool:
+        """An invocation is in flight."""
+        return self.in_flight > 0
+
     def recently_active(self, seconds: float = 3.0) -> bool:
         return time.monotonic() - self.last_change < seconds
 

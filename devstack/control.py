@@ -164,11 +164,12 @@ class Controls:
                     log.warning("scheduled run failed", extra={"day": day, "attempt": attempt + 1, "error": error})
             if error is not None:
                 self._dead_letter_tick(day, fn.get("async_on_failure"), error, attempts)
+            ended = self.activity.snapshot()["seq"]  # the run's invocation has ended: its writes are done
             self.activity.touch()
             # Everything the run wrote has had its effects (published, consumed by the work queues'
             # functions, their writes published in turn), and the outbound log holds what it published.
             deadline = time.monotonic() + timeout
-            quiet = (self.work.wait_done(self.activity.snapshot()["seq"], timeout)
+            quiet = (self.work.wait_done(ended, timeout)
                      and self.outbound_complete(max(0.0, deadline - time.monotonic())))
             if quiet:
                 self.checkpoint()

@@ -195,8 +195,11 @@ class LocalSystem(Controls):
                 self.work.caught_up(started)
             if failures() > failed_before:  # the publisher failed: the pump rewound; retry after a pause
                 self.stop_event.wait(max(0.5, float(self.pump.retry_delay or 1)))
-            elif not moved:  # idle: until an invocation ends (its writes are on the stream), at most 0.2 s
-                self.activity.invoked.wait(0.05 if self.activity.recently_active() else 0.2)
+            elif not moved:  # idle: until an invocation ends (its writes are on the stream), at most 0.2 s;
+                # while one runs, polling again only takes the emulator from it (and the publisher
+                # waits for it to end anyway)
+                self.activity.invoked.wait(0.05 if self.activity.recently_active() and not self.activity.running()
+                                           else 0.2)
                 self.activity.invoked.clear()
 
         self._guard("stream", step)
