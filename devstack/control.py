@@ -120,16 +120,25 @@ class Controls:
         return self.depths.depth(self.probe_url)
 
     def checkpoint(self, sender: bool = False) -> dict[str, int]:
-        """Copy the dead-letter queues into the state file if work happened since the last copy;
-        called when the stack is quiet, and by a sender whose own work is done (`sender`: then
-        when the queues' depths changed, since other senders keep the stack busy), so that a
-        caller told "done" finds them after a restart. Returns the queues' depths."""
+        """Copy the dead-letter queues into the state file if their content changed since the last
+        copy; called when the stack is quiet, after a daily run, and by a sender whose own work is
+        done, so that a caller told "done" finds them after a restart. Returns the queues' depths.
+
+        With the emulator in this process the content is known without a request (the messages'
+        ids, QueueDepths.contents), so a copy (a peek at every DLQ) happens only when a dead letter
+        came or went. Otherwise: when work happened since the last copy, or for a `sender` (other
+        senders keep the stack busy) when the queues' depths changed."""
         with self.checkpoint_lock:
-            depths = self.dlq_depths()
-            key = (self.activity.snapshot()["seq"], sorted(depths.items()))
-            changed = key[1] != self.saved_key[1] if sender and self.saved_key else key != self.saved_key
+            urls = {n: self.stack.queues[n] for n in self.dlq_names()}
+            depths = self.depths.depths(urls)
+            key: Any = self.depths.contents(urls)
+            if key is not None:
+                changed = key != self.saved_key
+            else:
+                key = (self.activity.snapshot()["seq"], sorted(depths.items()))
+                changed = key[1] != self.saved_key[1] if sender and self.saved_key else key != self.saved_key
             if self.state is not None and changed:
-                save_dead_letters(self.state, aws.client("sqs"), {n: self.stack.queues[n] for n in self.dlq_names()})
+                save_dead_letters(self.state, aws.client("sqs"), urls)
                 self.saved_key = key
             return depths
 

@@ -44,3 +44,15 @@ class QueueDepths:
 
     def depths(self, urls: dict[str, str]) -> dict[str, int]:
         return {name: self.depth(url) for name, url in urls.items()}
+
+    def contents(self, urls: dict[str, str]) -> dict[str, tuple[str, ...]] | None:
+        """The ids of every message (visible, in flight or delayed) of each queue, read from the
+        in-process emulator; None when it is not in this process or does not know a queue."""
+        out = {}
+        for name, url in urls.items():
+            queue = self._queue(url)
+            messages = getattr(queue, "_messages", None)
+            if messages is None:
+                return None
+            out[name] = tuple(sorted(m.id for m in list(messages)))
+        return out

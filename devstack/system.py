@@ -188,6 +188,7 @@ class LocalSystem(Controls):
             return self.activity.snapshot()["processed"].get(function, {}).get("failedRecords", 0)
 
         def step() -> None:
+            self.activity.invoked.clear()  # before the poll: an invocation ending from now on wakes the next
             started, failed_before = self.activity.snapshot()["seq"], failures()
             moved = self.pump.poll_stream()
             self.activity.stream_polled(started, moved)
@@ -195,12 +196,8 @@ class LocalSystem(Controls):
                 self.work.caught_up(started)
             if failures() > failed_before:  # the publisher failed: the pump rewound; retry after a pause
                 self.stop_event.wait(max(0.5, float(self.pump.retry_delay or 1)))
-            elif not moved:  # idle: until an invocation ends (its writes are on the stream), at most 0.2 s;
-                # while one runs, polling again only takes the emulator from it (and the publisher
-                # waits for it to end anyway)
-                self.activity.invoked.wait(0.05 if self.activity.recently_active() and not self.activity.running()
-                                           else 0.2)
-                self.activity.invoked.clear()
+            elif not moved:  # idle: until an invocation ends (its writes are on the stream), at most 0.2 s
+                self.activity.invoked.wait(0.2)
 
         self._guard("stream", step)
 

@@ -87,4 +87,13 @@ def test_in_process_depths_equal_what_get_queue_attributes_answers():
         assert in_process.depths({"q": url}) == {"q": 5}
         unknown = url.rsplit("/", 1)[0] + "/no-such-queue"
         assert in_process._queue(unknown) is None  # not in the emulator's queues: the API is asked
+
+        before = in_process.contents({"q": url})
+        assert len(before["q"]) == 5  # in-flight messages included
+        assert in_process.contents({"q": url}) == before  # reading changes nothing
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=60)["Messages"][0]
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=got["ReceiptHandle"])
+        sqs.send_message(QueueUrl=url, MessageBody="replacement")  # same depth, other content
+        assert in_process.depth(url) == 5 and in_process.contents({"q": url}) != before
+        assert in_process.contents({"q": unknown}) is None and api.contents({"q": url}) is None
     aws.reset()
