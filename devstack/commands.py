@@ -49,7 +49,7 @@ def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = Fa
     try:
         for start in range(0, len(entries), 10):
             chunk = entries[start:start + 10]
-            resp = stack.aws("events", "put_events", Entries=[{**e, "EventBusName": bus} for _, e in chunk])
+            resp = stack.put_events([{**e, "EventBusName": bus} for _, e in chunk])
             for (where, e), result in zip(chunk, resp.get("Entries", []), strict=False):
                 if result.get("ErrorCode"):
                     refused.append(f"{where}: {result['ErrorCode']}: {result.get('ErrorMessage')}")

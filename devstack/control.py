@@ -142,6 +142,25 @@ class Controls:
                 self.saved_key = key
             return depths
 
+    def put_events(self, body: Any) -> tuple[int, dict[str, Any]]:
+        """EventBridge PutEvents on the emulator for partnerctl (`{"Entries": [...]}`, at most 10, as
+        PutEvents takes them): the same call it would make, so the events take the same path."""
+        entries = body.get("Entries") if isinstance(body, dict) else None
+        if not isinstance(entries, list) or not 1 <= len(entries) <= 10 or not all(isinstance(e, dict)
+                                                                                 for e in entries):
+            return 400, {"message": "Entries: a list of 1 to 10 PutEvents entries (objects) is required",
+                         "field": "Entries"}
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = aws.client("events").put_events(Entries=entries)
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            return 502, {"message": f"{err.get('Code')}: {err.get('Message')}", "field": "Entries"}
+        except BotoCoreError as exc:  # botocore refused the entries (a missing or mistyped field)
+            return 400, {"message": str(exc)[:500], "field": "Entries"}
+        return 200, {"Entries": answer.get("Entries", []), "FailedEntryCount": answer.get("FailedEntryCount", 0)}
+
     def events_since(self, since: int, limit: int = 10_000) -> dict[str, Any]:
         since = max(0, since)
         with self.outbound_lock:

@@ -8,8 +8,8 @@ HTTP response (on the loopback socket only). Also served, outside the template's
 - ``/docs``: Swagger UI from the assets Powertools ships in site-packages (no CDN, no network);
   ``/docs?plain=1`` (or when the assets are missing) a self-contained HTML table of the paths;
 - ``/_local/status``, ``/_local/info``, ``POST /_local/tick?day=``, ``/_local/events?since=``,
-  ``/_local/progress?since=``, ``POST /_local/settle``: control endpoints of the running local
-  stack (``devstack.system.LocalSystem``, ``devstack.control``), for partnerctl.
+  ``/_local/progress?since=``, ``POST /_local/settle``, ``POST /_local/put-events``: control
+  endpoints of the running local stack (``devstack.system.LocalSystem``, ``devstack.control``), for partnerctl.
 """
 
 from __future__ import annotations
@@ -383,6 +383,17 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
             wait = values["wait"] if values["wait"] is not None and values["wait"] == values["wait"] else 0.0
             return _json(200, self.control.progress(values["since"] or 0, wait=max(0.0, min(5.0, wait)),
                                                     partners=partners, version=values["version"]))
+        if name == "put-events" and request.method == "POST":
+            try:
+                raw = read_body(request)
+            except BodyRefused as refused:
+                return refused.response()
+            try:
+                body = json.loads(raw or b"null")
+            except (ValueError, RecursionError):
+                return _json(400, {"message": "the body must be JSON: {\"Entries\": [...]}", "field": "body"})
+            status, answer = self.control.put_events(body)
+            return _json(status, answer)
         if name == "settle" and request.method == "POST":
             return _json(200, self.control.settle())
         if name == "tick" and request.method == "POST":
@@ -401,7 +412,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
         return _json(404, {"message": f"unknown control endpoint {request.method} {request.path}",
                            "endpoints": ["GET /_local/status", "GET /_local/info", "GET /_local/events?since=N",
                                          "GET /_local/progress?since=N[&wait=S&partners=A,B|&version=V]",
-                                         "POST /_local/settle",
+                                         "POST /_local/settle", "POST /_local/put-events",
                                          "POST /_local/tick?day=YYYY-MM-DD"]})
 
 

@@ -24,6 +24,7 @@ from devstack.depths import QueueDepths
 from devstack.emulator import MotoProcess, MotoServer
 from devstack.localstate import LocalState
 from devstack.partnerwork import PartnerWork
+from devstack.patterns import bus_patterns
 from devstack.restore import restore
 from shared.adapters import aws
 
@@ -161,6 +162,8 @@ class LocalSystem(Controls):
             "functions": sorted(s.functions),
             "apiRoutes": [list(r) for r in s.api_routes],
             "routes": {q: p for q, p in self.work.routes.items() if q in self.pump.deliveries},
+            # every enabled rule's pattern (the probe's left out): partnerctl names what no rule routes
+            "rulePatterns": bus_patterns(aws.client("events").list_rules, s.bus_name, PROBE_NAME),
         }
 
     # ---- loops -----------------------------------------------------------------------------

@@ -97,3 +97,28 @@ def test_in_process_depths_equal_what_get_queue_attributes_answers():
         assert in_process.depth(url) == 5 and in_process.contents({"q": url}) != before
         assert in_process.contents({"q": unknown}) is None and api.contents({"q": url}) is None
     aws.reset()
+
+
+def test_put_events_for_partnerctl_is_the_buses_put_events_and_names_a_bad_field():
+    from devstack.control import Controls
+
+    with mock_aws():
+        aws.reset()
+        events, sqs = aws.client("events"), aws.client("sqs")
+        events.create_event_bus(Name="bus")
+        url = sqs.create_queue(QueueName="target")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="r", EventBusName="bus", EventPattern=json.dumps({"source": ["partner.scorefeed"]}))
+        events.put_targets(Rule="r", EventBusName="bus", Targets=[{"Id": "t", "Arn": arn}])
+        control = Controls()
+        entry = {"Source": "partner.scorefeed", "DetailType": "MetricsReported", "Detail": '{"partnerId": "p1"}',
+                 "EventBusName": "bus", "Time": "2023-02-15T06:00:00+00:00"}
+        status, answer = control.put_events({"Entries": [entry]})
+        assert status == 200 and answer["FailedEntryCount"] == 0 and answer["Entries"][0]["EventId"]
+        [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+        envelope = json.loads(message["Body"])
+        assert envelope["id"] == answer["Entries"][0]["EventId"] and envelope["time"].startswith("2023-02-15T06:00:00")
+        for bad in (None, {}, {"Entries": []}, {"Entries": [entry] * 11}, {"Entries": ["x"]}, {"Entries": [{"Time": 1j}]}):
+            status, answer = control.put_events(bad)
+            assert status == 400 and answer["field"] == "Entries", (bad, answer)
+    aws.reset()
