@@ -187,19 +187,31 @@ class LocalSystem(Controls):
     def _poll_stream_loop(self) -> None:
         function = self.pump.stream.function if self.pump.stream else ""
 
-        def failures() -> int:
-            return self.activity.snapshot()["processed"].get(function, {}).get("failedRecords", 0)
+        def counts() -> tuple[int, int, int]:
+            """(activity seq, the publisher's invocations, its failed records)"""
+            snap = self.activity.snapshot()
+            stats = snap["processed"].get(function, {})
+            return snap["seq"], stats.get("invocations", 0), stats.get("failedRecords", 0)
 
         def step() -> None:
             self.activity.invoked.clear()  # before the poll: an invocation ending from now on wakes the next
-            started, failed_before = self.activity.snapshot()["seq"], failures()
+            started, published_before, failed_before = counts()
             moved = self.pump.poll_stream()
             self.activity.stream_polled(started, moved)
-            if self.pump.stream_caught_up or self.pump.stream is None:
+            caught_up = self.pump.stream_caught_up or self.pump.stream is None
+            if caught_up:
                 self.work.caught_up(started)
-            if failures() > failed_before:  # the publisher failed: the pump rewound; retry after a pause
+            seq, published, failed = counts()
+            if failed > failed_before:  # the publisher failed: the pump rewound; retry after a pause
                 self.stop_event.wait(max(0.5, float(self.pump.retry_delay or 1)))
-            elif not moved:  # idle: until an invocation ends (its writes are on the stream), at most 0.2 s
+            elif not moved or (caught_up and seq == started + published - published_before):
+                # Idle, or read to the end with no invocation but the publisher's own ending since
+                # (every write is a handler's, so nothing new is on the stream): until an invocation
+                # ends, at most 0.2 s. The publisher's own end set `invoked`; it is not news.
+                if moved:
+                    self.activity.invoked.clear()
+                    if self.activity.snapshot()["seq"] != seq:  # one ended meanwhile: poll now
+                        return
                 self.activity.invoked.wait(0.2)
 
         self._guard("stream", step)
