@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,6 +89,22 @@ class Controls:
             out["outboundEvents"] = len(self.outbound)
         return out
 
+    def progress_query(self, args: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        """GET /_local/progress?since=N[&wait=S&partners=A,B|&version=V]: `progress` or a 400 naming
+        the field."""
+        values: dict[str, Any] = {}
+        for field, kind in (("since", int), ("version", int), ("wait", float)):
+            raw = args.get(field, "")
+            try:
+                values[field] = kind(raw) if raw != "" else None
+            except ValueError:
+                return 400, {"message": f"{field} must be a number, got {raw!r}", "field": field}
+        partners = {p for p in args["partners"].split(",") if p} if "partners" in args else None
+        wait = values["wait"] if values["wait"] is not None and values["wait"] == values["wait"] else 0.0  # not NaN
+        # A long poll holds a server thread: at most 5 s.
+        return 200, self.progress(values["since"] or 0, wait=max(0.0, min(5.0, wait)), partners=partners,
+                                  version=values["version"])
+
     def settle(self, timeout: float = 30.0) -> dict[str, Any]:
         """A sender's last call once its own work is done: until the outbound log has every event
         published before this call, then the dead letters saved."""
@@ -142,9 +159,14 @@ class Controls:
                 self.saved_key = key
             return depths
 
-    def put_events(self, body: Any) -> tuple[int, dict[str, Any]]:
-        """EventBridge PutEvents on the emulator for partnerctl (`{"Entries": [...]}`, at most 10, as
-        PutEvents takes them): the same call it would make, so the events take the same path."""
+    def put_events(self, raw: bytes) -> tuple[int, dict[str, Any]]:
+        """POST /_local/put-events: EventBridge PutEvents on the emulator for partnerctl (a JSON body
+        `{"Entries": [...]}`, at most 10, as PutEvents takes them): the same call it would make, so
+        the events take the same path."""
+        try:
+            body = json.loads(raw or b"null")
+        except (ValueError, RecursionError):
+            return 400, {"message": 'the body must be JSON: {"Entries": [...]}', "field": "body"}
         entries = body.get("Entries") if isinstance(body, dict) else None
         if not isinstance(entries, list) or not 1 <= len(entries) <= 10 or not all(isinstance(e, dict)
                                                                                  for e in entries):

@@ -1,8 +1,8 @@
 """Queue depths for the control endpoints (the quiet test, settle, the dead-letter checkpoint).
 
-The control endpoints ask for the depths of up to eleven queues many times a second while the work
-they wait for runs; as GetQueueAttributes calls each is an HTTP round trip that competes with the
-handlers for the emulator. With the emulator in this process (MOTO_MODE=thread, the default) the
+The control endpoints ask for the depths of up to eleven queues at every quiet test, settle and
+daily run, while the work they wait for runs; as GetQueueAttributes calls each is a request that
+competes with the handlers for the emulator. With the emulator in this process (MOTO_MODE=thread, the default) the
 depths are read from its queues instead: the same two counts GetQueueAttributes answers
 (ApproximateNumberOfMessages + ApproximateNumberOfMessagesNotVisible), without a request. Only
 these observers read them so; the handlers and the pollers go through the AWS API as on AWS. With

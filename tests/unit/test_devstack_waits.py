@@ -9,6 +9,7 @@ import time
 
 from moto import mock_aws
 
+from devstack.control import Controls
 from devstack.depths import QueueDepths
 from devstack.partnerwork import PartnerWork
 from shared.adapters import aws
@@ -100,8 +101,6 @@ def test_in_process_depths_equal_what_get_queue_attributes_answers():
 
 
 def test_put_events_for_partnerctl_is_the_buses_put_events_and_names_a_bad_field():
-    from devstack.control import Controls
-
     with mock_aws():
         aws.reset()
         events, sqs = aws.client("events"), aws.client("sqs")
@@ -113,12 +112,26 @@ def test_put_events_for_partnerctl_is_the_buses_put_events_and_names_a_bad_field
         control = Controls()
         entry = {"Source": "partner.scorefeed", "DetailType": "MetricsReported", "Detail": '{"partnerId": "p1"}',
                  "EventBusName": "bus", "Time": "2023-02-15T06:00:00+00:00"}
-        status, answer = control.put_events({"Entries": [entry]})
+        status, answer = control.put_events(json.dumps({"Entries": [entry]}).encode())
         assert status == 200 and answer["FailedEntryCount"] == 0 and answer["Entries"][0]["EventId"]
         [message] = sqs.receive_message(QueueUrl=url)["Messages"]
         envelope = json.loads(message["Body"])
         assert envelope["id"] == answer["Entries"][0]["EventId"] and envelope["time"].startswith("2023-02-15T06:00:00")
-        for bad in (None, {}, {"Entries": []}, {"Entries": [entry] * 11}, {"Entries": ["x"]}, {"Entries": [{"Time": 1j}]}):
-            status, answer = control.put_events(bad)
+        for bad in (None, {}, {"Entries": []}, {"Entries": [entry] * 11}, {"Entries": ["x"]}, {"Entries": [{"Time": []}]}):
+            status, answer = control.put_events(json.dumps(bad).encode())
             assert status == 400 and answer["field"] == "Entries", (bad, answer)
+        assert control.put_events(b"{not json")[1]["field"] == "body"
+
+
+def test_progress_query_names_the_bad_field_and_bounds_the_wait():
+    control = Controls()
+    control.work, control.outbound, control.outbound_lock = PartnerWork(ROUTES, SOURCE), [], threading.Condition()
+    for field in ("since", "version", "wait"):
+        status, answer = control.progress_query({field: "x"})
+        assert status == 400 and answer["field"] == field
+    started = time.monotonic()
+    status, answer = control.progress_query({"since": "0", "wait": "nan"})  # not a wait: answered at once
+    assert status == 200 and answer["consumed"] == [] and time.monotonic() - started < 1
+    status, answer = control.progress_query({"since": "0", "wait": "0.05", "partners": ""})  # none busy: at once
+    assert status == 200 and time.monotonic() - started < 1
     aws.reset()
