@@ -24,7 +24,6 @@ class Activity:
         self.stream_idle_seq = -1  # ... all started when seq had this value
         self.functions: dict[str, dict[str, int]] = {}
         self.started = time.time()
-        self.last_change = time.monotonic()
         self.invoked = threading.Event()  # set when an invocation ends: the stream may have new records
 
     def begin(self, function: str) -> None:
@@ -41,16 +40,11 @@ class Activity:
             stats["errors"] += int(error)
             self.in_flight -= 1
             self.seq += 1
-            self.last_change = time.monotonic()
         self.invoked.set()
 
     def touch(self) -> None:
         with self.lock:
             self.seq += 1
-            self.last_change = time.monotonic()
-
-    def recently_active(self, seconds: float = 3.0) -> bool:
-        return time.monotonic() - self.last_change < seconds
 
     def stream_polled(self, started_seq: int, moved: int) -> None:
         with self.lock:

@@ -23,7 +23,7 @@ def banner(system: LocalSystem, directory: Path) -> str:
         lines.append(f"                 {method:<5} {path}")
     lines += [
         f"  Event bus      {s.bus_name}",
-        f"  State table    {s.state_table}  (stream -> OutboxPublisherFunction, polled every 0.2 s)",
+        f"  State table    {s.state_table}  (stream -> OutboxPublisherFunction, polled as each handler ends, else every 0.2 s)",
         "  Queues         rule -> queue -> function; after maxReceiveCount failed receives -> DLQ",
     ]
     for queue, d in sorted(system.pump.deliveries.items()):

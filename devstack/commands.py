@@ -26,6 +26,7 @@ from shared.rules.explain import concerns
 from shared.rules.features.renewal import forecast
 
 PARTNER_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+MAX_PARTNERS_IN_URL = 100  # 100 ids of at most 64 characters stay far below a request line's limit
 
 
 def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = False,
@@ -48,7 +49,7 @@ def send(stack: Stack, files: list[str], timeout: float, quiet_output: bool = Fa
     try:
         for start in range(0, len(entries), 10):
             chunk = entries[start:start + 10]
-            resp = stack.aws("events", "put_events", Entries=[{**e, "EventBusName": bus} for _, e in chunk])
+            resp = stack.put_events([{**e, "EventBusName": bus} for _, e in chunk])
             for (where, e), result in zip(chunk, resp.get("Entries", []), strict=False):
                 if result.get("ErrorCode"):
                     refused.append(f"{where}: {result['ErrorCode']}: {result.get('ErrorMessage')}")
@@ -94,10 +95,10 @@ def wait_own(stack: Stack, mine: dict[str, dict[str, Any]], cursor: int, timeout
     pending = set(mine)
     partners = {d.get("partnerId") for d in mine.values()} - {None}
     deadline = time.monotonic() + timeout
-    dead, pause = 0, 0.02
+    dead, version, params = 0, None, {}
     while True:
-        p = stack.get("/_local/progress", {"since": cursor})
-        cursor = p["next"]
+        p = stack.get("/_local/progress", {"since": cursor, **params})
+        cursor, version = p["next"], p.get("version")
         for envelope, status in p["consumed"]:
             if envelope in pending:
                 pending.discard(envelope)
@@ -110,10 +111,14 @@ def wait_own(stack: Stack, mine: dict[str, dict[str, Any]], cursor: int, timeout
         if time.monotonic() > deadline:
             fail(f"timed out after {timeout:g} s waiting for {what} to be processed ({len(pending)} not yet "
                  f"delivered, {len(busy)} of their partner(s) still busy)")
-        # Many senders polling fast would slow the stack they wait for: the pause grows to 0.1 s,
-        # and to a quarter of a second for a send that takes longer than a few seconds.
-        pause = min(0.1 if time.monotonic() < deadline - timeout + 3 else 0.25, pause * 1.5)
-        time.sleep(pause)
+        # The next answer is a long poll: the stack gives it once an envelope was consumed (while
+        # some are pending), once none of these partners is busy (a long list: once anything
+        # changed), so this wakes when its events move, not on a timer.
+        params = {"wait": f"{max(0.01, min(1.0, deadline - time.monotonic())):.3f}"}
+        if not pending and len(busy) <= MAX_PARTNERS_IN_URL:
+            params["partners"] = ",".join(sorted(busy))
+        elif not pending:
+            params["version"] = version
     status, body = stack.request("POST", "/_local/settle")  # the outbound log complete, dead letters saved
     if status != 200 or (isinstance(body, dict) and body.get("probePending")):
         fail(f"the stack did not settle after {what}: {brief(body)}")

@@ -7,11 +7,13 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from devstack.activity import Activity
 from devstack.config import PROBE_NAME
+from devstack.depths import QueueDepths
 from devstack.localstate import LocalState
 from devstack.partnerwork import PartnerWork
 from devstack.restore import save_dead_letters
@@ -25,7 +27,7 @@ class Controls:
 
     activity: Activity
     outbound: list[dict[str, Any]]
-    outbound_lock: threading.Lock
+    outbound_lock: threading.Condition
     tick_lock: threading.Lock
     probe_url: str
     probe_logged_ms: int
@@ -35,6 +37,7 @@ class Controls:
     work: PartnerWork
     checkpoint_lock: threading.Lock
     saved_key: Any
+    depths: QueueDepths
 
     def dlq_names(self) -> list[str]:
         s = self.stack
@@ -45,23 +48,11 @@ class Controls:
         return sorted(n for n in names if n in s.queues)
 
     def pending(self) -> dict[str, int]:
-        sqs = aws.client("sqs")
-        out = {}
         urls = {**{q: d.queue_url for q, d in self.pump.deliveries.items()}, PROBE_NAME: self.probe_url}
-        for name, url in urls.items():
-            a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            out[name] = int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
-        return out
+        return self.depths.depths(urls)
 
     def dlq_depths(self) -> dict[str, int]:
-        sqs = aws.client("sqs")
-        out = {}
-        for name in self.dlq_names():
-            a = sqs.get_queue_attributes(QueueUrl=self.stack.queues[name], AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            out[name] = int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
-        return out
+        return self.depths.depths({name: self.stack.queues[name] for name in self.dlq_names()})
 
     def status(self, dead_letters: bool = True) -> dict[str, Any]:
         """`quiet`: no handler running, the work queues and the probe empty (visible or in flight) and
@@ -89,24 +80,52 @@ class Controls:
             "uptimeSeconds": round(time.time() - self.activity.started, 1),
         }
 
-    def progress(self, since: int) -> dict[str, Any]:
+    def progress(self, since: int, wait: float = 0.0, partners: set[str] | None = None,
+                 version: int | None = None) -> dict[str, Any]:
         """For one sender among others: the envelopes consumed since `since` and the partners with
-        work in flight (devstack.partnerwork)."""
-        out = self.work.progress(since)
+        work in flight (devstack.partnerwork); with `wait`, a long poll (PartnerWork.progress)."""
+        out = self.work.progress(since, wait=wait, partners=partners, version=version)
         with self.outbound_lock:
             out["outboundEvents"] = len(self.outbound)
         return out
 
+    def progress_query(self, args: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        """GET /_local/progress?since=N[&wait=S&partners=A,B|&version=V]: `progress` or a 400 naming
+        the field."""
+        values: dict[str, Any] = {}
+        for field, kind in (("since", int), ("version", int), ("wait", float)):
+            raw = args.get(field, "")
+            try:
+                values[field] = kind(raw) if raw != "" else None
+            except ValueError:
+                return 400, {"message": f"{field} must be a number, got {raw!r}", "field": field}
+        partners = {p for p in args["partners"].split(",") if p} if "partners" in args else None
+        wait = values["wait"] if values["wait"] is not None and values["wait"] == values["wait"] else 0.0  # not NaN
+        # A long poll holds a server thread: at most 5 s.
+        return 200, self.progress(values["since"] or 0, wait=max(0.0, min(5.0, wait)), partners=partners,
+                                  version=values["version"])
+
     def settle(self, timeout: float = 30.0) -> dict[str, Any]:
         """A sender's last call once its own work is done: until the outbound log has every event
-        published before this call (the probe queue delivers in the order sent: once it logged a
-        message sent later, or is empty, it logged all earlier ones; other senders may keep it
-        from ever being empty), then the dead letters saved."""
+        published before this call, then the dead letters saved."""
+        caught_up = self.outbound_complete(timeout)
+        return {"deadLetters": self.checkpoint(sender=True), "probePending": not caught_up}
+
+    def outbound_complete(self, timeout: float) -> bool:
+        """Until the outbound log has every event published before this call (the probe queue
+        delivers in the order sent: once it logged a message sent later, or is empty, it logged all
+        earlier ones; other senders may keep it from ever being empty). The probe loop notifies
+        `outbound_lock` after each batch it logged and deleted; the 0.05 s between looks is a
+        bound, not the pace."""
         since_ms = int(time.time() * 1000)
         deadline = time.monotonic() + timeout
-        while not self.probe_caught_up(since_ms) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return {"deadLetters": self.checkpoint(sender=True), "probePending": not self.probe_caught_up(since_ms)}
+        while not self.probe_caught_up(since_ms):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            with self.outbound_lock:
+                self.outbound_lock.wait(min(0.05, left))
+        return True
 
     def probe_caught_up(self, since_ms: int) -> bool:
         with self.outbound_lock:
@@ -115,33 +134,54 @@ class Controls:
         return self.probe_depth() == 0
 
     def probe_depth(self) -> int:
-        a = aws.client("sqs").get_queue_attributes(QueueUrl=self.probe_url, AttributeNames=[
-            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-        return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+        return self.depths.depth(self.probe_url)
 
     def checkpoint(self, sender: bool = False) -> dict[str, int]:
-        """Copy the dead-letter queues into the state file if work happened since the last copy;
-        called when the stack is quiet, and by a sender whose own work is done (`sender`: then
-        when the queues' depths changed, since other senders keep the stack busy), so that a
-        caller told "done" finds them after a restart. Returns the queues' depths."""
+        """Copy the dead-letter queues into the state file if their content changed since the last
+        copy; called when the stack is quiet, after a daily run, and by a sender whose own work is
+        done, so that a caller told "done" finds them after a restart. Returns the queues' depths.
+
+        With the emulator in this process the content is known without a request (the messages'
+        ids, QueueDepths.contents), so a copy (a peek at every DLQ) happens only when a dead letter
+        came or went. Otherwise: when work happened since the last copy, or for a `sender` (other
+        senders keep the stack busy) when the queues' depths changed."""
         with self.checkpoint_lock:
-            depths = self.dlq_depths()
-            key = (self.activity.snapshot()["seq"], sorted(depths.items()))
-            changed = key[1] != self.saved_key[1] if sender and self.saved_key else key != self.saved_key
+            urls = {n: self.stack.queues[n] for n in self.dlq_names()}
+            depths = self.depths.depths(urls)
+            key: Any = self.depths.contents(urls)
+            if key is not None:
+                changed = key != self.saved_key
+            else:
+                key = (self.activity.snapshot()["seq"], sorted(depths.items()))
+                changed = key[1] != self.saved_key[1] if sender and self.saved_key else key != self.saved_key
             if self.state is not None and changed:
-                save_dead_letters(self.state, aws.client("sqs"), {n: self.stack.queues[n] for n in self.dlq_names()})
+                save_dead_letters(self.state, aws.client("sqs"), urls)
                 self.saved_key = key
             return depths
 
-    def wait_quiet(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        streak = 0
-        while time.monotonic() < deadline:
-            streak = streak + 1 if self.status(dead_letters=False)["quiet"] else 0
-            if streak >= 2:
-                return True
-            time.sleep(0.05)
-        return False
+    def put_events(self, raw: bytes) -> tuple[int, dict[str, Any]]:
+        """POST /_local/put-events: EventBridge PutEvents on the emulator for partnerctl (a JSON body
+        `{"Entries": [...]}`, at most 10, as PutEvents takes them): the same call it would make, so
+        the events take the same path."""
+        try:
+            body = json.loads(raw or b"null")
+        except (ValueError, RecursionError):
+            return 400, {"message": 'the body must be JSON: {"Entries": [...]}', "field": "body"}
+        entries = body.get("Entries") if isinstance(body, dict) else None
+        if not isinstance(entries, list) or not 1 <= len(entries) <= 10 or not all(isinstance(e, dict)
+                                                                                 for e in entries):
+            return 400, {"message": "Entries: a list of 1 to 10 PutEvents entries (objects) is required",
+                         "field": "Entries"}
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            answer = aws.client("events").put_events(Entries=entries)
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            return 502, {"message": f"{err.get('Code')}: {err.get('Message')}", "field": "Entries"}
+        except BotoCoreError as exc:  # botocore refused the entries (a missing or mistyped field)
+            return 400, {"message": str(exc)[:500], "field": "Entries"}
+        return 200, {"Entries": answer.get("Entries", []), "FailedEntryCount": answer.get("FailedEntryCount", 0)}
 
     def events_since(self, since: int, limit: int = 10_000) -> dict[str, Any]:
         since = max(0, since)
@@ -174,8 +214,13 @@ class Controls:
                     log.warning("scheduled run failed", extra={"day": day, "attempt": attempt + 1, "error": error})
             if error is not None:
                 self._dead_letter_tick(day, fn.get("async_on_failure"), error, attempts)
+            ended = self.activity.snapshot()["seq"]  # the run's invocation has ended: its writes are done
             self.activity.touch()
-            quiet = self.wait_quiet(timeout)
+            # Everything the run wrote has had its effects (published, consumed by the work queues'
+            # functions, their writes published in turn), and the outbound log holds what it published.
+            deadline = time.monotonic() + timeout
+            quiet = (self.work.wait_done(ended, timeout)
+                     and self.outbound_complete(max(0.0, deadline - time.monotonic())))
             if quiet:
                 self.checkpoint()
             if self.state is not None:

@@ -7,9 +7,7 @@ HTTP response (on the loopback socket only). Also served, outside the template's
 
 - ``/docs``: Swagger UI from the assets Powertools ships in site-packages (no CDN, no network);
   ``/docs?plain=1`` (or when the assets are missing) a self-contained HTML table of the paths;
-- ``/_local/status``, ``/_local/info``, ``POST /_local/tick?day=``, ``/_local/events?since=``,
-  ``/_local/progress?since=``, ``POST /_local/settle``: control endpoints of the running local
-  stack (``devstack.system.LocalSystem``, ``devstack.control``), for partnerctl.
+- ``/_local/*`` (``LOCAL_ENDPOINTS``): partnerctl's control endpoints of the running stack (``devstack.control``).
 """
 
 from __future__ import annotations
@@ -43,6 +41,9 @@ ACCOUNT = "123456789012"
 CALLER = "local-operator"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway (REST) refuses larger payloads with 413
 READ_TIMEOUT = 10.0  # seconds each read of a request body may wait
+LOCAL_ENDPOINTS = ["GET /_local/status", "GET /_local/info", "GET /_local/events?since=N",
+                   "GET /_local/progress?since=N[&wait=S&partners=A,B|&version=V]", "POST /_local/settle",
+                   "POST /_local/put-events", "POST /_local/tick?day=YYYY-MM-DD"]
 SWAGGER_PACKAGE = "aws_lambda_powertools.event_handler.openapi.swagger_ui"
 SWAGGER_FILES = {"swagger-ui.css": ("swagger-ui.min.css", "text/css; charset=utf-8"),
                  "swagger-ui-bundle.js": ("swagger-ui-bundle.min.js", "application/javascript; charset=utf-8")}
@@ -370,11 +371,12 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
                 return _json(400, {"message": "since and limit must be integers", "field": "since"})
             return _json(200, self.control.events_since(since, limit))
         if name == "progress" and request.method == "GET":
+            return _json(*self.control.progress_query(request.args))
+        if name == "put-events" and request.method == "POST":
             try:
-                since = int(request.args.get("since", "0"))
-            except ValueError:
-                return _json(400, {"message": "since must be an integer", "field": "since"})
-            return _json(200, self.control.progress(since))
+                return _json(*self.control.put_events(read_body(request)))
+            except BodyRefused as refused:
+                return refused.response()
         if name == "settle" and request.method == "POST":
             return _json(200, self.control.settle())
         if name == "tick" and request.method == "POST":
@@ -391,9 +393,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
             result = self.control.tick(day, timeout=timeout)
             return _json(200 if result["error"] is None and result["quiet"] else 500 if result["error"] else 504, result)
         return _json(404, {"message": f"unknown control endpoint {request.method} {request.path}",
-                           "endpoints": ["GET /_local/status", "GET /_local/info", "GET /_local/events?since=N",
-                                         "GET /_local/progress?since=N", "POST /_local/settle",
-                                         "POST /_local/tick?day=YYYY-MM-DD"]})
+                           "endpoints": LOCAL_ENDPOINTS})
 
 
 def make_app(stack: Any, control: Any = None, lock: Any = None) -> ApiApp:

@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Callable
 from typing import Any
+
+
+def bus_patterns(list_rules: Callable[..., dict[str, Any]], bus: str, leave_out: str) -> list[dict[str, Any]]:
+    """The event patterns of the enabled rules of `bus` (the rule named `leave_out` left out), read
+    with `list_rules` (EventBridge ListRules, page by page: at most 100 pages)."""
+    patterns: list[dict[str, Any]] = []
+    token = None
+    for _ in range(100):
+        page = list_rules(EventBusName=bus, **({"NextToken": token} if token else {}))
+        for rule in page.get("Rules", []):
+            if rule.get("Name") == leave_out or rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
+                continue
+            with contextlib.suppress(ValueError):
+                pattern = json.loads(rule["EventPattern"])
+                if isinstance(pattern, dict):
+                    patterns.append(pattern)
+        token = page.get("NextToken")
+        if not token:
+            break
+    return patterns
 
 
 def _alternatives(pattern: dict[str, Any]) -> list[dict[str, Any]]:

@@ -20,9 +20,11 @@ from devstack.activity import Activity
 from devstack.config import HOST, OUTBOUND_SOURCE, PROBE_NAME, fake_aws_env
 from devstack.control import Controls
 from devstack.deploy import deploy_local
+from devstack.depths import QueueDepths
 from devstack.emulator import MotoProcess, MotoServer
 from devstack.localstate import LocalState
 from devstack.partnerwork import PartnerWork
+from devstack.patterns import bus_patterns
 from devstack.restore import restore
 from shared.adapters import aws
 
@@ -38,7 +40,7 @@ class LocalSystem(Controls):
         self.threads: list[threading.Thread] = []
         self.activity = Activity()
         self.outbound: list[dict[str, Any]] = []
-        self.outbound_lock = threading.Lock()
+        self.outbound_lock = threading.Condition()  # notified when the probe logged messages
         self.probe_url = ""
         self.probe_logged_ms = 0  # SentTimestamp of the newest message the probe has logged
         self.moto: MotoServer | MotoProcess | None = None
@@ -74,6 +76,7 @@ class LocalSystem(Controls):
         routes, self.max_receive = self._routes()
         self.work = PartnerWork(routes, OUTBOUND_SOURCE)
         self.pump = LocalPump(self.stack, retry, self.activity, self.work, self.max_receive)
+        self.depths = QueueDepths(in_process=isinstance(self.moto, MotoServer))
         self._restore()
         app = make_app(self.stack, control=self, lock=self.pump.invoke_lock)
         self.http = make_server(HOST, self.api_port, app, threaded=True)
@@ -159,6 +162,8 @@ class LocalSystem(Controls):
             "functions": sorted(s.functions),
             "apiRoutes": [list(r) for r in s.api_routes],
             "routes": {q: p for q, p in self.work.routes.items() if q in self.pump.deliveries},
+            # every enabled rule's pattern (the probe's left out): partnerctl names what no rule routes
+            "rulePatterns": bus_patterns(aws.client("events").list_rules, s.bus_name, PROBE_NAME),
         }
 
     # ---- loops -----------------------------------------------------------------------------
@@ -182,20 +187,32 @@ class LocalSystem(Controls):
     def _poll_stream_loop(self) -> None:
         function = self.pump.stream.function if self.pump.stream else ""
 
-        def failures() -> int:
-            return self.activity.snapshot()["processed"].get(function, {}).get("failedRecords", 0)
+        def counts() -> tuple[int, int, int]:
+            """(activity seq, the publisher's invocations, its failed records)"""
+            snap = self.activity.snapshot()
+            stats = snap["processed"].get(function, {})
+            return snap["seq"], stats.get("invocations", 0), stats.get("failedRecords", 0)
 
         def step() -> None:
-            started, failed_before = self.activity.snapshot()["seq"], failures()
+            self.activity.invoked.clear()  # before the poll: an invocation ending from now on wakes the next
+            started, published_before, failed_before = counts()
             moved = self.pump.poll_stream()
             self.activity.stream_polled(started, moved)
-            if self.pump.stream_caught_up:
+            caught_up = self.pump.stream_caught_up or self.pump.stream is None
+            if caught_up:
                 self.work.caught_up(started)
-            if failures() > failed_before:  # the publisher failed: the pump rewound; retry after a pause
+            seq, published, failed = counts()
+            if failed > failed_before:  # the publisher failed: the pump rewound; retry after a pause
                 self.stop_event.wait(max(0.5, float(self.pump.retry_delay or 1)))
-            elif not moved:  # idle: until an invocation ends (its writes are on the stream), at most 0.2 s
-                self.activity.invoked.wait(0.05 if self.activity.recently_active() else 0.2)
-                self.activity.invoked.clear()
+            elif not moved or (caught_up and seq == started + published - published_before):
+                # Idle, or read to the end with no invocation but the publisher's own ending since
+                # (every write is a handler's, so nothing new is on the stream): until an invocation
+                # ends, at most 0.2 s. The publisher's own end set `invoked`; it is not news.
+                if moved:
+                    self.activity.invoked.clear()
+                    if self.activity.snapshot()["seq"] != seq:  # one ended meanwhile: poll now
+                        return
+                self.activity.invoked.wait(0.2)
 
         self._guard("stream", step)
 
@@ -220,6 +237,8 @@ class LocalSystem(Controls):
                                           "detail": env.get("detail")})
             sqs.delete_message_batch(QueueUrl=self.probe_url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+            with self.outbound_lock:  # logged and off the probe queue: `settle` may look again
+                self.outbound_lock.notify_all()
 
         self._guard("probe", step)
 
