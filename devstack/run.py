@@ -60,6 +60,8 @@ def main() -> int:
         print(f"devstack: {exc}", file=sys.stderr)
         return 1
     run_json = directory / "run.json"
+    with contextlib.suppress(FileNotFoundError):
+        run_json.unlink()  # left by a stack that was killed: it names endpoints nobody serves
     system = LocalSystem(moto_port, api_port, directory)
     stop = threading.Event()
 
@@ -79,10 +81,11 @@ def main() -> int:
             log.error("start-up failed", exc_info=True)
             print(f"devstack: cannot start: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
             return 1
+        print(banner(system, directory), flush=True)
+        # Last: whoever finds run.json (partnerctl, the tests) finds a stack that has said it is up.
         tmp = run_json.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(system.info, indent=2) + "\n")
         tmp.replace(run_json)
-        print(banner(system, directory), flush=True)
         log.info("ready", extra={"startupSeconds": round(system.startup_seconds, 2), "apiUrl": system.info["apiUrl"],
                                  "motoEndpoint": system.info["motoEndpoint"]})
         while not stop.wait(0.5):

@@ -78,7 +78,10 @@ def start(directory: Path, env: dict[str, str], log_name: str = "run.log") -> Ru
         info = directory / "run.json"
         if info.exists():
             try:
-                with urllib.request.urlopen(json.loads(info.read_text())["apiUrl"] + "/_local/status",  # noqa: S310
+                described = json.loads(info.read_text())
+                if described["pid"] != proc.pid:
+                    raise ValueError("run.json of another run")
+                with urllib.request.urlopen(described["apiUrl"] + "/_local/status",  # noqa: S310
                                             timeout=5) as resp:
                     if resp.status == 200:
                         break
