@@ -30,6 +30,9 @@ HANDLER_TARGET_MS = 1.0
 ENGINE_TARGET = 20_000
 BATCH = 10
 CASES = ("MetricsReported", "CertificationEarned", "ScoreEvaluated", "BenefitsElected")
+REPLAYED = "MetricsReported (replayed)"
+# label -> (detail-type, replayed): the handler rows, in the table's order
+INSTRUCTION_CASES = {**{c: (c, False) for c in CASES}, REPLAYED: ("MetricsReported", True)}
 
 
 def _handler_of(detail_type: str) -> Callable[..., Any]:
@@ -42,38 +45,73 @@ def _handler_of(detail_type: str) -> Callable[..., Any]:
     return app.handler
 
 
+class HandlerCase:
+    """One batch of 10 events of one type for 10 partners, on fresh copies of the same documents
+    before every run (`reset`, not measured); `replay`: the batch was processed once, so every run
+    is a batch of duplicates."""
+
+    def __init__(self, detail_type: str, replay: bool = False) -> None:
+        from shared.rules import engine
+        from tests.fakes import LambdaContext, memory_deps, sqs_event
+
+        case = workload.inbound_case(detail_type, [f"cpu-{detail_type.lower()}-{i}" for i in range(BATCH)])
+        self.detail_type = detail_type
+        self.deps, self.repo, self.pub, self.dead = memory_deps()
+        for pid, state in case.docs.items():
+            if state is not None:
+                self.repo.items[pid] = (json.dumps(state, sort_keys=True), 1, engine.next_due(state))
+        self.event = sqs_event(*[workload.envelope_of(e) for e in case.events])
+        self.handler, self.ctx = _handler_of(detail_type), LambdaContext()
+        if replay:
+            with silenced():
+                self.run()
+        self.initial = dict(self.repo.items)
+
+    def reset(self) -> None:
+        self.repo.items = dict(self.initial)
+        self.repo.published.clear()
+        self.pub.entries.clear()
+
+    def run(self) -> None:
+        result = self.handler(self.event, self.ctx, deps=self.deps)
+        if result.get("batchItemFailures") or self.dead:
+            raise RuntimeError(f"{self.detail_type}: a record failed: {result} {self.dead[:1]}")
+
+    def outcome(self) -> tuple[dict[str, Any], list[Any], list[Any]]:
+        return dict(self.repo.items), list(self.repo.published), list(self.pub.entries)
+
+
 def handler_batches(detail_type: str, batches: int = 200, replay: bool = False) -> dict[str, Any]:
     """Per-event seconds of `batches` batches of 10 events of one type (each batch on fresh copies
     of the same documents)."""
-    from shared.rules import engine
-    from tests.fakes import LambdaContext, memory_deps, sqs_event
-
-    case = workload.inbound_case(detail_type, [f"cpu-{detail_type.lower()}-{i}" for i in range(BATCH)])
-    deps, repo, pub, dead = memory_deps()
-    for pid, state in case.docs.items():
-        if state is not None:
-            repo.items[pid] = (json.dumps(state, sort_keys=True), 1, engine.next_due(state))
-    event = sqs_event(*[workload.envelope_of(e) for e in case.events])
-    handler, ctx = _handler_of(detail_type), LambdaContext()
+    case = HandlerCase(detail_type, replay)
+    per_event, cpu = [], []
     with silenced():
-        if replay:  # the batch was processed once: the timed batches are duplicates
-            handler(event, ctx, deps=deps)
-        initial = dict(repo.items)
-        per_event, cpu, published = [], [], 0
         for _ in range(batches):
-            repo.items = dict(initial)
-            repo.published.clear()
-            pub.entries.clear()
+            case.reset()
             c, t = time.thread_time(), time.perf_counter()
-            result = handler(event, ctx, deps=deps)
+            case.run()
             per_event.append((time.perf_counter() - t) / BATCH)
             cpu.append((time.thread_time() - c) / BATCH)
-            if result.get("batchItemFailures") or dead:
-                raise RuntimeError(f"{detail_type}: a record failed: {result} {dead[:1]}")
-            published = len(repo.published)
+    outcome = case.outcome()
     return {"median": statistics.median(per_event), "p90": statistics.quantiles(per_event, n=10)[-1],
-            "cpu_median": statistics.median(cpu), "published": published, "changed": repo.items != initial,
-            "outcome": (dict(repo.items), list(repo.published), list(pub.entries))}
+            "cpu_median": statistics.median(cpu), "published": len(outcome[1]),
+            "changed": outcome[0] != case.initial, "outcome": outcome}
+
+
+def counted_batches(label: str | None, batches: int) -> None:
+    """The work bench.instructions counts for the handler rows: every case set up and run once
+    (imports, memos and compiled plans filled), then `batches` more batches of the case `label`
+    (None: the baseline each case's count is taken from)."""
+    cases = {name: HandlerCase(detail_type, replay) for name, (detail_type, replay) in INSTRUCTION_CASES.items()}
+    with silenced():
+        for case in cases.values():
+            case.reset()
+            case.run()
+        if label is not None:
+            for _ in range(batches):
+                cases[label].reset()
+                cases[label].run()
 
 
 def engine_throughput(runs: int = 5, iterations: int = 200, shared_roster: bool = False) -> dict[str, Any]:

@@ -87,11 +87,25 @@ def stops_counting(state: State) -> list[tuple[str, str]]:
         return stops_counting_of(state)
     out = set()
     for key, entry in state["roster"].items():
-        cert = resolve(key)
-        if cert is None or cert.counts_through is None:
+        stop = _STOPS.get(key, _UNSEEN)
+        if stop is _UNSEEN:
+            stop = _stop(key)
+        if stop is None:
             continue
-        last = cert.counts_through.isoformat()
-        if any(row[ON] <= last for people in (entry["held"], entry["removed"]) for h in people.values()
-               for row in h):
-            out.add((date.fromordinal(cert.counts_through.toordinal() + 1).isoformat(), cert.id))
+        last, day, ident = stop
+        # a person's history is sorted by day: its first row is the earliest
+        if any(h[0][ON] <= last for people in (entry["held"], entry["removed"]) for h in people.values()):
+            out.add((day, ident))
     return sorted(out)
+
+
+_STOPS: dict[str, tuple[str, str, str] | None] = {}  # stored name -> (last counting day, day after, entry id) | None
+
+
+def _stop(name: str) -> tuple[str, str, str] | None:
+    cert = resolve(name)
+    stop = None if cert is None or cert.counts_through is None else (
+        cert.counts_through.isoformat(), date.fromordinal(cert.counts_through.toordinal() + 1).isoformat(), cert.id)
+    if len(_STOPS) < _MEMO_BOUND:
+        _STOPS[name] = stop
+    return stop
