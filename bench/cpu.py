@@ -7,9 +7,8 @@ before every batch (not timed), so every batch does the same work; per-event tim
 (time.perf_counter), median over many batches. Powertools' EMF/log output goes to /dev/null.
 
 Engine throughput: a full-partner evaluation scores all six solution areas of the realistic
-document as of one day: the certified-person roster built once (`history.roster_of`, resolved
-through the certification catalogue by `credentials.counted`) and
-`history.evaluate` for each area with it, as the engine calls it (`rescore` keeps one roster per
+document as of one day: the certified-person roster built once (`history.counted_roster`: the
+roster resolved through the certification catalogue) and `history.evaluate` for each area with it, as the engine calls it (`rescore` keeps one roster per
 day within a change; views build one per request); evaluations per second on one core, best of 5
 runs. The row also gives the figure when every `evaluate` call rebuilds the roster (roster=None,
 as the anniversary shortfall does), and `engine_areas` the microseconds of one area's evaluation.
@@ -125,7 +124,6 @@ def engine_throughput(runs: int = 5, iterations: int = 200, shared_roster: bool 
     engine calls `evaluate`), else each `evaluate` call rebuilds it."""
     from shared.rules.program import AREAS
     from shared.rules.scoring import history
-    from shared.rules.scoring.credentials import counted
 
     state = workload.doc("six-areas", "engine-bench")
     day = workload.DAY
@@ -133,7 +131,7 @@ def engine_throughput(runs: int = 5, iterations: int = 200, shared_roster: bool 
     for _ in range(runs):
         t = time.perf_counter()
         for _ in range(iterations):
-            roster = counted(history.roster_of(state, day), day) if shared_roster else None
+            roster = history.counted_roster(state, day) if shared_roster else None
             for area in AREAS:
                 history.evaluate(state, area, day, roster=roster)
         best = max(best, iterations / (time.perf_counter() - t))
@@ -148,14 +146,13 @@ def engine_parts(iterations: int = 300) -> dict[str, float]:
 
     from shared.rules.program import AREAS
     from shared.rules.scoring import history
-    from shared.rules.scoring.credentials import counted
     from shared.rules.scoring.rulebook import rulebook_for
     from shared.rules.scoring.score import score_area
 
     state, day = workload.doc("six-areas", "engine-bench"), workload.DAY
     book = rulebook_for(date.fromisoformat(day))
     ms = {a: history.measurements_of(state, a, day) for a in AREAS}
-    roster = counted(history.roster_of(state, day), day)
+    roster = history.counted_roster(state, day)
     tracks = {a: history.track_of(state, a) for a in AREAS}
 
     def clock(fn: Callable[[], Any]) -> float:
@@ -167,7 +164,7 @@ def engine_parts(iterations: int = 300) -> dict[str, float]:
             best = min(best, (time.perf_counter() - t) / iterations * 1e6)
         return best
 
-    return {"roster_of + counted (once)": clock(lambda: counted(history.roster_of(state, day), day)),
+    return {"counted_roster (once)": clock(lambda: history.counted_roster(state, day)),
             "measurements_of (6 areas)": clock(lambda: [history.measurements_of(state, a, day) for a in AREAS]),
             "score_area (6 areas, inputs ready)": clock(lambda: [score_area(book, a, ms[a], roster, tracks[a]) for a in AREAS])}
 
@@ -176,10 +173,9 @@ def engine_areas(iterations: int = 2000) -> dict[str, float]:
     """Microseconds of one area's `history.evaluate` (roster ready), best of 5, per area."""
     from shared.rules.program import AREAS
     from shared.rules.scoring import history
-    from shared.rules.scoring.credentials import counted
 
     state, day = workload.doc("six-areas", "engine-bench"), workload.DAY
-    roster = counted(history.roster_of(state, day), day)
+    roster = history.counted_roster(state, day)
     out = {}
     for area in AREAS:
         best = float("inf")

@@ -47,6 +47,13 @@ def counted(roster: dict[str, set[str]], on: str) -> Counted:
     return out
 
 
+def span_of(name: str) -> tuple[str, str, str] | None:
+    """(entry id, first counting day, last counting day) of a stored name (ISO days; open bounds as
+    days before and after any), or None for a name the catalogue does not know (memoised)."""
+    span = _SPANS.get(name, _UNSEEN)
+    return _span(name) if span is _UNSEEN else span  # type: ignore[return-value]
+
+
 _MEMO_BOUND = 65536  # stored names remembered (feeds repeat a few)
 _SPANS: dict[str, tuple[str, str, str] | None] = {}  # stored name -> (entry id, first day, last day) | None
 _UNSEEN = object()
