@@ -69,7 +69,7 @@ def machine() -> dict[str, str]:
 
 
 def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], seconds: float) -> str:
-    from bench import cpu
+    from bench import cpu, partnersize
     from bench.scaling import sizes
 
     mode = "full (1,000 / 10,000 / 100,000 stored, 10,000-event refresh)" if FULL else \
@@ -124,10 +124,13 @@ def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], secon
         f"({cpu.ENGINE_BUDGET / 1e3:,.0f} thousand); timed: best of 5 runs of 200. "
         "Where valgrind is not installed, the rows say so and the times are judged.",
         "- **Partner size** (`bench/partnersize.py`, `python -m bench size`): partners of 100 / 10,000 / 100,000 "
-        "certified people (1.5 certifications each), 15 CertificationEarned one at a time through the ingestion handler: "
-        "item sizes as DynamoDB counts them, handler thread CPU on the in-memory adapters (median, judged as the ratio "
-        "to the 100-person partner's in the same run), and AWS requests on moto (the STATE item and the people the "
-        "events touch stored; no other person item is read).",
+        "certified people (1.5 certifications each), CertificationEarned one at a time through the ingestion handler: "
+        f"item sizes as DynamoDB counts them; handler thread CPU on the in-memory adapters, each of "
+        f"{partnersize.CPU_EVENTS} events sent to "
+        "the three partners back to back and judged as the median of each event's ratio to the 100-person partner's "
+        "(the machine's load at that moment weighs on all sizes alike; the median times are information); and AWS "
+        f"requests on moto for {partnersize.EVENTS} events (the STATE item and the people the events touch stored; no other person item "
+        "is read).",
         "- **Instructions** (`bench/instructions.py`, when valgrind is installed): the instructions a fresh "
         "interpreter executes (valgrind cachegrind without cache simulation, PYTHONHASHSEED=0), the same on every "
         "run and every machine of one architecture: the handler and engine counts above, and the cold-start ratio of "
