@@ -1,17 +1,22 @@
-"""Handler CPU per event with AWS calls faked, and engine throughput.
+"""Handler CPU per event with AWS calls faked, and engine throughput: judged on the instructions
+valgrind counts (bench.instructions), with the times as information; judged on the times where
+valgrind is not installed.
 
 Handler CPU: the real handlers with `tests.fakes.memory_deps()` (in-memory repository and
 publisher; documents still go through JSON as they do in DynamoDB) on batches of 10 realistic
 events (10 partners, each a 29 KB six-area document). The repository is reset to the same documents
-before every batch (not timed), so every batch does the same work; per-event time = batch time ÷ 10
-(time.perf_counter), median over many batches. Powertools' EMF/log output goes to /dev/null.
+before every batch (not measured), so every batch does the same work; per-event time = batch time
+÷ 10 (time.perf_counter), median over many batches; per-event instructions = those of 10 more
+batches of one case ÷ 100 (`counted_batches`). Powertools' EMF/log output goes to /dev/null.
 
 Engine throughput: a full-partner evaluation scores all six solution areas of the realistic
 document as of one day: the certified-person roster built once (`history.counted_roster`: the
-roster resolved through the certification catalogue) and `history.evaluate` for each area with it, as the engine calls it (`rescore` keeps one roster per
-day within a change; views build one per request); evaluations per second on one core, best of 5
-runs. The row also gives the figure when every `evaluate` call rebuilds the roster (roster=None,
-as the anniversary shortfall does), and `engine_areas` the microseconds of one area's evaluation.
+roster resolved through the certification catalogue) and `history.evaluate` for each area with
+it, as the engine calls it (`rescore` keeps one roster per day within a change; views build one
+per request); evaluations per second on one core, best of 5 runs, and instructions per
+evaluation. The row also gives the figure when every `evaluate` call rebuilds the roster
+(roster=None, as the anniversary shortfall does), and `engine_areas` the microseconds of one
+area's evaluation.
 """
 
 from __future__ import annotations
