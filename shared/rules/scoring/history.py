@@ -142,7 +142,9 @@ def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
 def counted_roster(state: State, on: str) -> Counted:
     """`credentials.counted(roster_of(state, on), on)` in one pass over the roster: catalogue entry
     id -> the people holding it on `on`, for the entries that count that day (a large partner's:
-    its counts, as roster_of reads them)."""
+    its counts, as roster_of reads them). The people are a set, or a view of the keys of the
+    document's "held" (equal to the set, not copied): read-only, and read before the roster changes
+    again (rescore builds it after the fact is filed; a change files one fact)."""
     if "counting" in state:
         return counts_on(state, on)  # type: ignore[return-value]
     out = Counted()
@@ -156,7 +158,7 @@ def counted_roster(state: State, on: str) -> Counted:
         if entry["lastEventOn"] <= on:
             if not entry["held"]:
                 continue
-            holders = set(entry["held"])
+            holders = entry["held"].keys()  # a set-like view: scoring reads its size and unions it
         else:
             holders = {person for people in (entry["held"], entry["removed"]) for person, history in people.items()
                        if (history[-1][HELD] if history[-1][ON] <= on else _held_before(history, on))}
