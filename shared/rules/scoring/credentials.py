@@ -100,8 +100,10 @@ def stops_counting(state: State) -> list[tuple[str, str]]:
         if stop is None:
             continue
         last, day, ident = stop
-        # a person's history is sorted by day: its first row is the earliest
-        if any(h[0][ON] <= last for people in (entry["held"], entry["removed"]) for h in people.values()):
+        # a person's history is sorted by day, so its first row decides (the rest is read only when
+        # it does not, which keeps the answer exact for any order)
+        if any(h[0][ON] <= last or any(row[ON] <= last for row in h) for people in (entry["held"], entry["removed"])
+               for h in people.values()):
             out.add((day, ident))
     return sorted(out)
 
