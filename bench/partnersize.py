@@ -3,8 +3,11 @@ certifications each), one skilling event at a time through the real ingestion ha
 
 - largest item: the STATE item (with the event's ScoreEvaluated outbox) and the largest person item,
   as DynamoDB counts them (shared.adapters.people.item_size); target ≤ 350 KB;
-- handler CPU per CertificationEarned on the in-memory adapters: median thread CPU time, judged as a
-  ratio to the 100-person partner's in the same run (target ≤ 1.5×; the times are information);
+- handler CPU per CertificationEarned on the in-memory adapters: thread CPU time, each event sent to
+  the three partners back to back so that the machine's load at that moment weighs on them alike,
+  judged as the median of each event's ratio to the 100-person partner's (target ≤ 1.5×; the
+  median times are information). Not instruction counts, as the handler rows: under valgrind the
+  building of the 100,000-person partner would be counted too, at valgrind's speed;
 - AWS requests per CertificationEarned on moto (botocore before-call hook), target ≤ 4, all
   conditional or transactional. On moto the STATE item and the people the events touch are stored
   (a skilling event reads no other person item: their number does not change a request count).
@@ -23,7 +26,8 @@ from typing import Any
 from bench.report import Row
 
 SIZES = (100, 10_000, 100_000)
-EVENTS = 15
+EVENTS = 15  # skilling events whose AWS requests are counted (moto)
+CPU_EVENTS = 45  # skilling events whose CPU time is measured on each partner (in memory)
 CERTS = ["Microsoft Certified: Azure Solutions Architect Expert", "Microsoft Certified: Azure Administrator Associate",
          "Microsoft Certified: Azure Developer Associate", "Microsoft Certified: Azure Data Engineer Associate",
          "Microsoft Certified: Azure AI Engineer Associate", "Microsoft Certified: Security Operations Analyst Associate",
@@ -55,34 +59,64 @@ def events(n: int) -> list[dict[str, Any]]:
         "certification": CERTS[(i + 5) % 8], "on": f"2024-01-{1 + i % 28:02d}"}) for i in range(n)]
 
 
-def cpu_and_size(people: int) -> dict[str, Any]:
-    from bench import silenced
-    from functions.score_ingestion import app as ingestion
-    from shared.adapters.people import item_size
-    from shared.adapters.repository import person_item, state_item
-    from shared.rules import engine
-    from tests.fakes import LambdaContext, memory_deps, sqs_event
+class SizedPartner:
+    """A partner of `people` certified people on the in-memory adapters, taking skilling events one
+    at a time through the real ingestion handler; records the handler's thread CPU time per event
+    and the largest STATE item written."""
 
-    deps, repo, _, dead = memory_deps()
-    seed = partner(people)
-    repo.put(PID, seed, 0, [], engine.next_due(seed))
-    cpu, largest_state = [], 0
+    def __init__(self, people: int) -> None:
+        from shared.rules import engine
+        from tests.fakes import LambdaContext, memory_deps
+
+        self.deps, self.repo, _, self.dead = memory_deps()
+        seed = partner(people)
+        self.repo.put(PID, seed, 0, [], engine.next_due(seed))
+        self.ctx = LambdaContext()
+        self.cpu: list[float] = []
+        self.largest_state = 0
+
+    def send(self, env: dict[str, Any]) -> None:
+        from functions.score_ingestion import app as ingestion
+        from shared.adapters.people import item_size
+        from shared.adapters.repository import state_item
+        from tests.fakes import sqs_event
+
+        before = len(self.repo.published)
+        event = sqs_event(env)
+        t = time.thread_time()
+        ingestion.handler(event, self.ctx, deps=self.deps)
+        self.cpu.append(time.thread_time() - t)
+        doc, version, due = self.repo.items[PID]
+        stored = self.repo.people.get(PID)
+        self.largest_state = max(self.largest_state, item_size(state_item(
+            PID, json.loads(doc), version, self.repo.published[before:], due, 64,
+            len(stored) if stored is not None else None)))
+
+    def result(self) -> dict[str, Any]:
+        from shared.adapters.people import item_size
+        from shared.adapters.repository import person_item
+
+        assert not self.dead, self.dead
+        stored = self.repo.people.get(PID) or {}
+        largest_person = max((item_size(person_item(PID, p, json.loads(c), 1)) for p, c in stored.items()), default=0)
+        return {"cpu_ms": statistics.median(self.cpu) * 1000, "state_bytes": self.largest_state,
+                "person_bytes": largest_person, "layout": "per person" if stored else "inline"}
+
+
+def cpu_and_size(sizes: tuple[int, ...] = SIZES, n: int = CPU_EVENTS) -> dict[int, dict[str, Any]]:
+    """Per size: handler thread CPU per CertificationEarned (median) and item sizes. Each event goes
+    to every partner back to back, so that the machine's load at that moment weighs on all sizes
+    alike; `ratio`: the median over events of each event's CPU time ÷ the first size's."""
+    from bench import silenced
+
+    partners = {people: SizedPartner(people) for people in sizes}
     with silenced():
-        for env in events(EVENTS):
-            before = len(repo.published)
-            t = time.thread_time()
-            ingestion.handler(sqs_event(env), LambdaContext(), deps=deps)
-            cpu.append(time.thread_time() - t)
-            doc, version, due = repo.items[PID]
-            outbox = repo.published[before:]
-            stored = repo.people.get(PID)
-            largest_state = max(largest_state, item_size(state_item(PID, json.loads(doc), version, outbox, due, 64,
-                                                                     len(stored) if stored is not None else None)))
-    assert not dead, dead
-    stored = repo.people.get(PID) or {}
-    largest_person = max((item_size(person_item(PID, p, json.loads(c), 1)) for p, c in stored.items()), default=0)
-    return {"cpu_ms": statistics.median(cpu) * 1000, "state_bytes": largest_state, "person_bytes": largest_person,
-            "layout": "per person" if stored else "inline"}
+        for env in events(n):
+            for p in partners.values():
+                p.send(env)
+    base = partners[sizes[0]].cpu
+    return {people: {**p.result(), "ratio": statistics.median(t / b for t, b in zip(p.cpu, base, strict=True))}
+            for people, p in partners.items()}
 
 
 def requests_per_event(people: int) -> dict[str, Any]:
@@ -128,7 +162,8 @@ def requests_per_event(people: int) -> dict[str, Any]:
 
 
 def measure() -> tuple[list[Row], dict[str, Any]]:
-    data = {n: {**cpu_and_size(n), **requests_per_event(n)} for n in SIZES}
+    cpu = cpu_and_size()
+    data = {n: {**cpu[n], **requests_per_event(n)} for n in SIZES}
     base = data[SIZES[0]]["cpu_ms"]
     rows = []
     for n, d in data.items():
@@ -136,10 +171,10 @@ def measure() -> tuple[list[Row], dict[str, Any]]:
         rows.append(Row("Partner size", f"largest item, partner of {n:,} certified people ({d['layout']} roster)",
                         "≤ 350 KB", f"STATE {d['state_bytes'] / 1024:.1f} KB (with its outbox), largest person item "
                         f"{d['person_bytes'] / 1024:.1f} KB", largest <= 350 * 1024))
-        ratio = d["cpu_ms"] / base
         rows.append(Row("Partner size", f"handler CPU per CertificationEarned, {n:,} people ÷ 100 people (same run)",
-                        "≤ 1.5×", f"{ratio:.2f}× ({d['cpu_ms']:.2f} ms vs {base:.2f} ms, median of {EVENTS})",
-                        ratio <= 1.5))
+                        "≤ 1.5× (median of each event's ratio, the sizes run back to back)",
+                        f"{d['ratio']:.2f}× (medians {d['cpu_ms']:.2f} ms vs {base:.2f} ms of thread CPU, "
+                        f"{CPU_EVENTS} events)", d["ratio"] <= 1.5))
         calls = ", ".join(f"{k} {v / EVENTS:g}" for k, v in sorted(d["calls"].items()))
         rows.append(Row("Partner size", f"AWS requests per CertificationEarned, {n:,} people (moto)",
                         "≤ 4, every write conditional or transactional", f"{d['per_event']:.2f} = {calls}",

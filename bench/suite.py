@@ -69,6 +69,7 @@ def machine() -> dict[str, str]:
 
 
 def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], seconds: float) -> str:
+    from bench import cpu, partnersize
     from bench.scaling import sizes
 
     mode = "full (1,000 / 10,000 / 100,000 stored, 10,000-event refresh)" if FULL else \
@@ -111,19 +112,30 @@ def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], secon
         "tracing without the X-Ray SDK (docs/decisions.md); the tracing row checks that no handler imports "
         "`aws_xray_sdk` and measures what Powertools' `Tracer()` would add to every cold start.",
         "- **Handler CPU** (`bench/cpu.py`): the handlers with `tests.fakes.memory_deps()` on batches of 10 events for "
-        "10 partners holding realistic documents, reset before each batch; batch time ÷ 10, median of 200 batches "
-        "(time.perf_counter; thread CPU time shown too). Engine: `scoring.history.evaluate` for the six areas of the "
-        "six-area document, best of 5 runs of 200.",
+        "10 partners holding realistic documents, reset before each batch. Judged on the instructions per event that "
+        "valgrind counts (`bench/instructions.py`: every case set up and run once, then 10 more batches of one case, "
+        "less the count of none more), the same on every run whatever the machine's load; the budget is the 1 ms "
+        f"target at {cpu.INSTRUCTIONS_PER_US:,} instructions per µs, the rate at which the quiet run of 2026-12-04 executed these handlers "
+        "(its code's instructions ÷ its timed medians: 9.1–9.5 thousand per µs for every handler row), rounded down; "
+        "the timed figures (batch time ÷ 10, median of 200 batches, time.perf_counter; thread CPU time too) are "
+        "information: the same machine executed them at 3.3 thousand per µs on the run of 2026-12-05. Engine: "
+        "`scoring.history.evaluate` for the six areas of the six-area document with one roster, judged on instructions "
+        f"per evaluation against the {cpu.ENGINE_TARGET:,} per s target at the same rate "
+        f"({cpu.ENGINE_BUDGET / 1e3:,.0f} thousand); timed: best of 5 runs of 200. "
+        "Where valgrind is not installed, the rows say so and the times are judged.",
         "- **Partner size** (`bench/partnersize.py`, `python -m bench size`): partners of 100 / 10,000 / 100,000 "
-        "certified people (1.5 certifications each), 15 CertificationEarned one at a time through the ingestion handler: "
-        "item sizes as DynamoDB counts them, handler thread CPU on the in-memory adapters (median, judged as the ratio "
-        "to the 100-person partner's in the same run), and AWS requests on moto (the STATE item and the people the "
-        "events touch stored; no other person item is read).",
+        "certified people (1.5 certifications each), CertificationEarned one at a time through the ingestion handler: "
+        f"item sizes as DynamoDB counts them; handler thread CPU on the in-memory adapters, each of "
+        f"{partnersize.CPU_EVENTS} events sent to "
+        "the three partners back to back and judged as the median of each event's ratio to the 100-person partner's "
+        "(the machine's load at that moment weighs on all sizes alike; the median times are information); and AWS "
+        f"requests on moto for {partnersize.EVENTS} events (the STATE item and the people the events touch stored; no other person item "
+        "is read).",
         "- **Instructions** (`bench/instructions.py`, when valgrind is installed): the instructions a fresh "
         "interpreter executes (valgrind cachegrind without cache simulation, PYTHONHASHSEED=0), the same on every "
-        "run and every machine of one architecture: the cold-start ratio of the same import + first client as the "
-        "timed rows (interpreter start-up, `python -c pass`, subtracted), and the engine row's work per full-partner "
-        "evaluation (200 evaluations less none). Information beside the timed targets, which stay the judged ones.",
+        "run and every machine of one architecture: the handler and engine counts above, and the cold-start ratio of "
+        "the same import + first client as the timed rows (interpreter start-up, `python -c pass`, subtracted), "
+        "information beside the timed cold-start targets.",
         "- **Local stack** (`bench/stack.py`): 10 MetricsReported per partner put on the bus 100 at a time, drained "
         "after each chunk (moto's SendMessage cost grows with queue depth), every event through ingestion, stream, "
         "publisher and attainment. `make demo`: `partnerctl demo` against `python -m devstack.run` on free loopback "

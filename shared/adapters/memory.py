@@ -64,22 +64,24 @@ class InMemoryPartnerRepository:
             people = self.people.get(partner_id, {}) if plan.people is not None else None
             persons = {**plan.copies, **plan.changed}
             written = {p: json.dumps(c, sort_keys=True) for p, c in persons.items()}
-            self._check(partner_id, doc, plan.state, expected_version + 1, outbox, due, plan.people, persons, written)
+            sent = json.dumps(outbox)  # the outbox as the stream carries it: JSON
+            self._check(partner_id, doc, sent, plan.state, expected_version + 1, outbox, due, plan.people, persons,
+                        written)
             self.items[partner_id] = (doc, expected_version + 1, due)
             if people is not None:
                 people.update(written)
                 self.people[partner_id] = people
             for location in links:
                 self.links[location] = partner_id
-            self.published.extend(json.loads(json.dumps(outbox)))
+            self.published.extend(json.loads(sent))
 
-    def _check(self, partner_id: str, doc: str, state: dict[str, Any], version: int, outbox: list[Event],
+    def _check(self, partner_id: str, doc: str, sent: str, state: dict[str, Any], version: int, outbox: list[Event],
                due: str | None, people: int | None, persons: dict[str, Person], written: dict[str, str]) -> None:
-        """DynamoDB's item size limit. The JSON text bounds an item from above (compressed state,
-        JSON outbox, a few short attributes), so only an item whose text comes near the limit is
-        encoded to be measured exactly."""
+        """DynamoDB's item size limit. The JSON texts of the document and the outbox (`sent`) bound an
+        item from above (compressed state, compact JSON outbox, a few short attributes), so only an
+        item whose texts come near the limit is encoded to be measured exactly."""
         near = ITEM_LIMIT // 2
-        if len(doc) + sum(len(json.dumps(e)) for e in outbox) > near:
+        if len(doc) + len(sent) > near:
             self.largest = max(self.largest, check_size(state_item(partner_id, state, version, outbox, due, 1, people)))
         for person, text in written.items():
             if len(text) > near:

@@ -75,8 +75,25 @@ def new_state(partner_id: str) -> State:
 
 
 def copy_of(state: State) -> State:
-    """A deep copy of the JSON-shaped document (marshal copies plain data exactly, ~2x deepcopy)."""
-    return marshal.loads(marshal.dumps(state))  # noqa: S302 - our own bytes, never external input
+    """A copy of the document that changes independently of `state`. Everything but the roster is
+    a deep copy (marshal copies plain data exactly, ~2x deepcopy); the roster, most of a document's
+    size and untouched by all but skilling facts, is a new dict whose certification entries are
+    shared with `state` until one is changed: `own_roster_entry` gives an entry its own dicts first
+    (a person's history is replaced on change, never changed in place)."""
+    roster = state.get("roster")
+    if not roster:
+        return marshal.loads(marshal.dumps(state))  # noqa: S302 - our own bytes, never external input
+    out = marshal.loads(marshal.dumps({**state, "roster": None}))  # noqa: S302 - as above; keeps the keys' order
+    out["roster"] = dict(roster)
+    return out
+
+
+def own_roster_entry(roster: dict[str, Any], cert: str) -> None:
+    """Before a certification's entry of a copied roster (`copy_of`) changes: its own "held" and
+    "removed" dicts, so that the document it was copied from keeps its entry as it was."""
+    entry = roster.get(cert)
+    if entry is not None:
+        roster[cert] = {**entry, "held": dict(entry["held"]), "removed": dict(entry["removed"])}
 
 
 def upgrade(state: State) -> State:

@@ -14,10 +14,10 @@ from .features.specializations import benefit_caps, benefit_group, required_desi
 from .gates import GATES
 from .policy import DEFAULT_POLICY, Policy
 from .program import AREAS, OFFER_TYPES, SOLUTIONS_PARTNER, training_badge
-from .scoring.credentials import counted, unrecognised
+from .scoring.credentials import unrecognised
 from .scoring.display import fmt_cents, fmt_total
 from .scoring.guidance import plan
-from .scoring.history import evaluate, roster_of, score_detail
+from .scoring.history import counted_roster, evaluate, roster_of, score_detail
 
 
 def _status(state: State, area: str, on: str) -> dict[str, Any] | None:
@@ -130,7 +130,7 @@ def partner_view(state: State, on: str, policy: Policy = DEFAULT_POLICY) -> dict
 
 
 def scores_view(state: State, on: str) -> dict[str, Any]:
-    roster = counted(roster_of(state, on), on)
+    roster = counted_roster(state, on)
     areas = []
     for area in AREAS:
         score = evaluate(state, area, on, roster)

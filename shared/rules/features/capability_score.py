@@ -5,11 +5,11 @@ re-derives the score history of the areas it counts in (shared.rules.scoring.his
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ..catalogue import normalize_certification, resolve
 from ..change import Change
-from ..document import ON, REPORT_ID, State, file_roster_history
+from ..document import ON, REPORT_ID, State, file_roster_history, own_roster_entry
 from ..feature import Detail, Feature, Work
 from ..policy import Policy
 from ..program import AREAS
@@ -59,6 +59,7 @@ def _certification(ch: Change, d: Detail, held: bool) -> None:
         return  # a duplicate
     history = sorted([*history, entry])[-ROSTER_HISTORY:]  # any arrival order gives the same history
     before = person_of(ch.state, person) if "counting" in ch.state else None
+    own_roster_entry(ch.state["roster"], cert)
     file_roster_history(ch.state["roster"], cert, person, history)
     if before is not None:  # a large partner: its counts change by what this person's change makes
         record_person(ch.state["counting"], before, person_of(ch.state, person))
@@ -106,7 +107,7 @@ def _reevaluation_days(state: State) -> Iterator[tuple[str, str, str]]:
     rulebook's effectiveFrom, and the day after a held certification stops counting (scores are
     derived on days with facts, shared.rules.scoring.history). Only for an area with a score before
     that day."""
-    starts = [(b.effective_from.isoformat(), f"rulebook:{b.version}") for b in load_all()[1:]]
+    starts = _rulebook_starts()
     stops = [(day, f"catalogue:{entry_id}", entry_id) for day, entry_id in stops_counting(state)]
     for area, rows in state["scoreHistory"].items():
         if not rows:
@@ -120,16 +121,42 @@ def _reevaluation_days(state: State) -> Iterator[tuple[str, str, str]]:
                 yield day, area, cause
 
 
+@cache
+def _rulebook_starts() -> tuple[tuple[str, str], ...]:
+    """(effectiveFrom, cause) of every rulebook after the first (the rulebooks are fixed per process)."""
+    return tuple((b.effective_from.isoformat(), f"rulebook:{b.version}") for b in load_all()[1:])
+
+
+@lru_cache(maxsize=1024)
+def _days_by_area(stops: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
+    """The distinct re-evaluation days of each area for the (day, entry id) stops of a roster: the
+    rulebooks' starts and the stops of the entries the area counts. Rosters share a few stop lists
+    (feeds repeat the same certifications), so this is computed once per list. Read-only."""
+    starts = [day for day, _ in _rulebook_starts()]
+    return {area: tuple(sorted({*starts, *(day for day, entry_id in stops if area in _areas_counting_entry(entry_id))}))
+            for area in AREAS}
+
+
 def _due(state: State, policy: Policy) -> Iterator[tuple[str, str, str]]:
-    """A re-evaluation is done once the area has a score on its day (rescore writes it)."""
-    done: dict[str, set[str]] = {}
-    for day, area, _ in _reevaluation_days(state):
-        have = done.get(area)
-        if have is None:
-            have = done[area] = {row[ON] for row in state["scoreHistory"][area]}
-        if day not in have:
-            have.add(day)  # one item per (day, area)
-            yield day, REEVALUATE, area
+    """A re-evaluation is done once the area has a score on its day (rescore writes it). The days
+    are those of `_reevaluation_days`, each (day, area) once."""
+    days_of = _days_by_area(tuple(stops_counting(state)))
+    starts = None
+    for area, rows in state["scoreHistory"].items():
+        if not rows:
+            continue
+        days = days_of.get(area)
+        if days is None:  # an area no rulebook scores: the rulebooks' starts only
+            if starts is None:
+                starts = tuple(sorted({day for day, _ in _rulebook_starts()}))
+            days = starts
+        first, have = rows[0][ON], None
+        for day in days:
+            if day > first:
+                if have is None:
+                    have = {row[ON] for row in rows}
+                if day not in have:
+                    yield day, REEVALUATE, area
 
 
 def _reevaluate(ch: Change, when: str, area: str, day: str, policy: Policy) -> None:

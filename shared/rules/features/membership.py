@@ -5,6 +5,7 @@ of the first one; a legacy partner keeps its own)."""
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from .. import calendar as cal
@@ -21,6 +22,9 @@ GRANT_ON_PAYMENT = "grantOnPayment"
 MAX_DUE_STEPS = 500  # bound of one catch-up run (about 80 years of yearly work for one partner)
 
 
+# The day arithmetic below is memoised on ISO days: the dated work of every partner is looked up on
+# every change (engine.next_due), and partners share a few anniversaries and windows.
+@lru_cache(maxsize=4096)
 def plus(day: str, n: int) -> str:
     """The ISO day `n` days after `day` (before it when negative)."""
     return (date.fromisoformat(day) + cal.days(n)).isoformat()
@@ -28,7 +32,17 @@ def plus(day: str, n: int) -> str:
 
 def next_anniversary(anchor: str, after: str, policy: Policy) -> str:
     """The anniversary of `anchor` after the day `after`."""
-    return cal.next_after(date.fromisoformat(anchor), date.fromisoformat(after), policy.leap_day_anniversary).isoformat()
+    return _next_after(anchor, after, policy.leap_day_anniversary)
+
+
+@lru_cache(maxsize=4096)
+def _next_after(anchor: str, after: str, leap_rule: str) -> str:
+    return cal.next_after(date.fromisoformat(anchor), date.fromisoformat(after), leap_rule).isoformat()
+
+
+@lru_cache(maxsize=4096)
+def _first_after_launch(anchor: str, leap_rule: str) -> str:
+    return cal.next_on_or_after(date.fromisoformat(anchor), PROGRAM_LAUNCH, leap_rule).isoformat()
 
 
 def first_occurrence(state: State, policy: Policy) -> str | None:
@@ -37,10 +51,9 @@ def first_occurrence(state: State, policy: Policy) -> str | None:
     anchor = state["anniversary"]
     if anchor is None:
         return None
-    a = date.fromisoformat(anchor)
     if is_legacy_partner(state) and not enrolled_on(state, anchor):
-        return cal.next_on_or_after(a, PROGRAM_LAUNCH, policy.leap_day_anniversary).isoformat()
-    return cal.next_after(a, a, policy.leap_day_anniversary).isoformat()
+        return _first_after_launch(anchor, policy.leap_day_anniversary)
+    return _next_after(anchor, anchor, policy.leap_day_anniversary)
 
 
 def legacy_first_anniversary(state: State, policy: Policy) -> str | None:
@@ -49,8 +62,7 @@ def legacy_first_anniversary(state: State, policy: Policy) -> str | None:
     legacy = state.get("legacy")
     if not is_legacy_partner(state):
         return None
-    a = date.fromisoformat(legacy["anniversaryDate"])
-    return cal.next_on_or_after(a, PROGRAM_LAUNCH, policy.leap_day_anniversary).isoformat()
+    return _first_after_launch(legacy["anniversaryDate"], policy.leap_day_anniversary)
 
 
 def enrolled_on(state: State, day: str) -> bool:

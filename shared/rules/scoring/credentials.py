@@ -47,6 +47,13 @@ def counted(roster: dict[str, set[str]], on: str) -> Counted:
     return out
 
 
+def span_of(name: str) -> tuple[str, str, str] | None:
+    """(entry id, first counting day, last counting day) of a stored name (ISO days; open bounds as
+    days before and after any), or None for a name the catalogue does not know (memoised)."""
+    span = _SPANS.get(name, _UNSEEN)
+    return _span(name) if span is _UNSEEN else span  # type: ignore[return-value]
+
+
 _MEMO_BOUND = 65536  # stored names remembered (feeds repeat a few)
 _SPANS: dict[str, tuple[str, str, str] | None] = {}  # stored name -> (entry id, first day, last day) | None
 _UNSEEN = object()
@@ -87,11 +94,27 @@ def stops_counting(state: State) -> list[tuple[str, str]]:
         return stops_counting_of(state)
     out = set()
     for key, entry in state["roster"].items():
-        cert = resolve(key)
-        if cert is None or cert.counts_through is None:
+        stop = _STOPS.get(key, _UNSEEN)
+        if stop is _UNSEEN:
+            stop = _stop(key)
+        if stop is None:
             continue
-        last = cert.counts_through.isoformat()
-        if any(row[ON] <= last for people in (entry["held"], entry["removed"]) for h in people.values()
-               for row in h):
-            out.add((date.fromordinal(cert.counts_through.toordinal() + 1).isoformat(), cert.id))
+        last, day, ident = stop
+        # a person's history is sorted by day, so its first row decides (the rest is read only when
+        # it does not, which keeps the answer exact for any order)
+        if any(h[0][ON] <= last or any(row[ON] <= last for row in h) for people in (entry["held"], entry["removed"])
+               for h in people.values()):
+            out.add((day, ident))
     return sorted(out)
+
+
+_STOPS: dict[str, tuple[str, str, str] | None] = {}  # stored name -> (last counting day, day after, entry id) | None
+
+
+def _stop(name: str) -> tuple[str, str, str] | None:
+    cert = resolve(name)
+    stop = None if cert is None or cert.counts_through is None else (
+        cert.counts_through.isoformat(), date.fromordinal(cert.counts_through.toordinal() + 1).isoformat(), cert.id)
+    if len(_STOPS) < _MEMO_BOUND:
+        _STOPS[name] = stop
+    return stop

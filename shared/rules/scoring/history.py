@@ -10,12 +10,12 @@ import json
 import zlib
 from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..change import Change
 from ..document import HELD, ON, QUALIFIED, REPORT_ID, TOTAL, VALUE, State
 from .counting import ALWAYS, counts_on
-from .credentials import counted
+from .credentials import Counted, counted, span_of
 from .display import apportion, fmt, fmt_cents, total_cents
 from .rulebook import TRACKS, rulebook_for
 from .score import AreaScore, Measurement, score_area
@@ -32,6 +32,7 @@ def measurements_of(state: State, area: str, on: str | None = None) -> list[Meas
     force for the track. Measurements are shared between calls (memoised): read-only."""
     out = []
     tagged: dict[str, dict[str | None, list[Any]]] | None = None  # base key -> {track | None: row}
+    memo = _READINGS.get
     for key, history in state["measurements"].get(area, {}).items():
         current = history[-1]
         if on is not None and current[ON] > on:
@@ -40,13 +41,15 @@ def measurements_of(state: State, area: str, on: str | None = None) -> list[Meas
                     break
             else:
                 continue
-        if key.count("|") == 3:
-            base, _, track = key.rpartition("|")
+        m = memo((key, current[VALUE]))
+        if m is None:
+            m = _reading(key, current[VALUE])
+        if m.__class__ is _Tagged:
             if tagged is None:
                 tagged = {}
-            tagged.setdefault(base, {})[track] = current
+            tagged.setdefault(m.base, {})[m.track] = current
             continue
-        out.append(_measurement(key, current[VALUE]))
+        out.append(m)
     if tagged:
         # A base key with reports of its own for some track: resolved per track, the untagged
         # report (kept in `out` only when no track has its own) feeding the other tracks as is.
@@ -76,6 +79,29 @@ def _row_in_force(history: list[list[Any]], on: str | None) -> list[Any]:
     if on is None:
         return history[-1]
     return next(row for row in reversed(history) if row[ON] <= on)
+
+
+class _Tagged(NamedTuple):
+    """A stored key "metric|association|segment|track": its base key and its track."""
+
+    base: str
+    track: str
+
+
+_READINGS: dict[tuple[str, str], Measurement | _Tagged] = {}  # (stored key, value) -> what measurements_of reads
+
+
+def _reading(key: str, raw: str) -> Measurement | _Tagged:
+    """A stored key and value as measurements_of reads them: the Measurement of an untagged key, the
+    base and track of a tagged one (memoised)."""
+    if key.count("|") == 3:
+        base, _, track = key.rpartition("|")
+        m: Measurement | _Tagged = _Tagged(base, track)
+    else:
+        m = _measurement(key, raw)
+    if len(_READINGS) < _MEMO_BOUND:
+        _READINGS[(key, raw)] = m
+    return m
 
 
 def _measurement(key: str, raw: str, track: str | None = None) -> Measurement:
@@ -113,6 +139,36 @@ def roster_of(state: State, on: str | None = None) -> dict[str, set[str]]:
     return roster
 
 
+def counted_roster(state: State, on: str) -> Counted:
+    """`credentials.counted(roster_of(state, on), on)` in one pass over the roster: catalogue entry
+    id -> the people holding it on `on`, for the entries that count that day (a large partner's:
+    its counts, as roster_of reads them). The people are a set, or a view of the keys of the
+    document's "held" (equal to the set, not copied): read-only, and read before the roster changes
+    again (rescore builds it after the fact is filed; a change files one fact)."""
+    if "counting" in state:
+        return counts_on(state, on)  # type: ignore[return-value]
+    out = Counted()
+    for cert, entry in state["roster"].items():
+        span = span_of(cert)
+        if span is None:
+            continue
+        ident, first, last = span
+        if not first <= on <= last:  # counts_on, on ISO days
+            continue
+        if entry["lastEventOn"] <= on:
+            if not entry["held"]:
+                continue
+            holders = entry["held"].keys()  # a set-like view: scoring reads its size and unions it
+        else:
+            holders = {person for people in (entry["held"], entry["removed"]) for person, history in people.items()
+                       if (history[-1][HELD] if history[-1][ON] <= on else _held_before(history, on))}
+            if not holders:
+                continue
+        have = out.get(ident)
+        out[ident] = holders if have is None else have | holders
+    return out
+
+
 def _held_before(history: list[list[Any]], on: str) -> bool:
     """Whether the last event of a person's certification dated on or before `on` is an earn."""
     for event in reversed(history):
@@ -131,16 +187,22 @@ def track_of(state: State, area: str, on: str | None = None) -> str | None:
 
 def evaluate(state: State, area: str, on: str, roster: dict[str, set[str]] | None = None) -> AreaScore:
     """The area's score on `on`. `roster`, when the caller has it: roster_of(state, on), or better
-    credentials.counted(roster_of(state, on), on), which a caller scoring several areas of one day
-    builds once."""
-    book = rulebook_for(date.fromisoformat(on))
+    counted_roster(state, on), which a caller scoring several areas of one day builds once."""
+    book = _BOOKS.get(on)
+    if book is None:
+        book = rulebook_for(date.fromisoformat(on))
+        if len(_BOOKS) < _MEMO_BOUND:
+            _BOOKS[on] = book
     return score_area(
         book,
         area,
         measurements_of(state, area, on),
-        counted(roster_of(state, on) if roster is None else roster, on),
+        counted_roster(state, on) if roster is None else counted(roster, on),
         track_of(state, area, on),
     )
+
+
+_BOOKS: dict[str, Any] = {}  # ISO day -> the rulebook in force (the shipped rulebooks are fixed per process)
 
 
 def shown_total(score: AreaScore) -> str:
@@ -186,7 +248,7 @@ def rescore(ch: Change, area: str, on: str, cause: str) -> None:
     for day in [on] + [h[ON] for h in history if h[ON] > on]:
         roster = ch.rosters.get(day)
         if roster is None:
-            roster = ch.rosters[day] = counted(roster_of(ch.state, day), day)
+            roster = ch.rosters[day] = counted_roster(ch.state, day)
         score = evaluate(ch.state, area, day, roster)
         detail = score_detail(score)
         digest = f"{zlib.crc32(json.dumps(detail, sort_keys=True).encode()):08x}"  # what was announced
