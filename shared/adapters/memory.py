@@ -11,8 +11,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..rules.scoring import counting
 from .people import ITEM_LIMIT, Person, check_size, join_roster
-from .repository import READS_KEPT, ConflictError, Event, Read, Record, person_item, plan_write, state_item
+from .repository import (
+    READS_KEPT,
+    ConflictError,
+    Event,
+    Read,
+    Record,
+    person_item,
+    plan_write,
+    recount,
+    state_item,
+)
 
 
 @dataclass
@@ -38,11 +49,11 @@ class InMemoryPartnerRepository:
         state = json.loads(row[0])
         stored = self.people.get(partner_id)
         if stored is not None:
-            if "counting" not in state:
-                loaded = stored
-            else:
+            if counting.current(state.get("counting")):
                 loaded = {person: stored[person]} if person is not None and person in stored else {}
-            people = {p: json.loads(certs) for p, certs in loaded.items()}
+                people = {p: json.loads(certs) for p, certs in loaded.items()}
+            else:  # counts of another catalogue or other lists, or none: counted anew, as DynamoDB's adapter does
+                people = recount(state, ((p, json.loads(c)) for p, c in stored.items()), person)
             state["roster"] = join_roster(people.items())
             read = Read(people, None)
         else:

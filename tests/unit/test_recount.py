@@ -20,6 +20,7 @@ import pytest
 from moto import mock_aws
 
 from shared.adapters import aws, repository
+from shared.adapters.memory import InMemoryPartnerRepository
 from shared.adapters.people import MARKER, join_roster, split_roster
 from shared.adapters.repository import DynamoPartnerRepository, decode_state, encode_state
 from shared.rules import views
@@ -179,3 +180,23 @@ def test_a_current_partner_is_read_without_its_people(dynamo):
     person = split_roster(seed["roster"])["person-c"]
     assert dynamo.get(PID, "person-c").state["roster"] == join_roster([("person-c", person)])
     assert seen == ["GetItem", "GetItem", "GetItem"]
+
+
+@pytest.mark.parametrize("previous", ["no basis", "no counts"])
+def test_the_in_memory_twin_counts_anew_as_the_dynamodb_repository_does(monkeypatch, previous):
+    monkeypatch.setattr(repository, "PERSON_ITEMS_FROM", 3)
+    memory = InMemoryPartnerRepository()
+    seed = partner()
+    memory.put(PID, seed, 0, [], None)
+    text, version, due = memory.items[PID]
+    state = json.loads(text)
+    if previous == "no basis":
+        del state["counting"]["basis"]
+    else:
+        del state["counting"]
+    memory.items[PID] = (json.dumps(state), version, due)
+    read = memory.get(PID, "person-c")
+    assert read.state["counting"] == new_counting(seed)
+    assert read.state["roster"] == join_roster([("person-c", split_roster(seed["roster"])["person-c"])])
+    memory.put(PID, earn(read.state, "person-c", "e-c", cert=CERTS[3]), read.version, [], None)
+    assert json.loads(memory.items[PID][0])["counting"]["basis"] == counting.basis()
