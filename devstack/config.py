@@ -43,6 +43,19 @@ def env_port(name: str, default: int) -> int:
     return port
 
 
+# The template's DueShards for the local stack: 64 spread a production table's index writes; a
+# laptop's few thousand partners need none of that, and the daily run makes one query per shard
+# (64 of the demo's 14 days' 896 queries were most of its emulator requests).
+LOCAL_DUE_SHARDS = 4
+
+
+def local_due_shards() -> int:
+    raw = os.environ.get("LOCAL_DUE_SHARDS", str(LOCAL_DUE_SHARDS))
+    if not raw.isdigit() or not 1 <= int(raw) <= 256:
+        raise SystemExit(f"devstack: LOCAL_DUE_SHARDS={raw!r} is not a number of shards in 1..256")
+    return int(raw)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line, like the handlers' Powertools logs."""
 

@@ -7,8 +7,17 @@ import time
 from typing import Any
 
 from devstack.localstate import LocalState
+from shared.adapters.repository import shard_of
 
 MESSAGE_ATTRIBUTE_FIELDS = ("StringValue", "BinaryValue", "DataType")
+
+
+def rekeyed(item: dict[str, Any], shards: int) -> dict[str, Any]:
+    """A partner item with its DueIndex partition key for `shards` shards."""
+    if "gsi1pk" not in item or not item["pk"]["S"].startswith("PARTNER#"):
+        return item
+    partner_id = item["pk"]["S"].removeprefix("PARTNER#")
+    return {**item, "gsi1pk": {"S": f"DUE#{shard_of(partner_id, shards)}"}}
 
 
 def peek_all(sqs: Any, url: str, max_rounds: int = 1000) -> list[dict[str, Any]]:
@@ -44,11 +53,13 @@ def save_dead_letters(state: LocalState, sqs: Any, dlqs: dict[str, str]) -> int:
     return total
 
 
-def restore(state: LocalState, ddb: Any, sqs: Any, table: str, dlqs: dict[str, str],
+def restore(state: LocalState, ddb: Any, sqs: Any, table: str, dlqs: dict[str, str], shards: int,
             max_rounds: int = 100) -> dict[str, Any]:
-    """Write the stored items into `table` and the stored dead letters into their queues."""
+    """Write the stored items into `table` and the stored dead letters into their queues. Each
+    item's DueIndex key is made again for the deployed `shards` (the file may come from a stack
+    deployed with another DueShards: a key of a shard the run no longer queries would hide it)."""
     started = time.monotonic()
-    items = list(state.items())
+    items = [rekeyed(i, shards) for i in state.items()]
     for start in range(0, len(items), 25):
         requests: dict[str, Any] = {table: [{"PutRequest": {"Item": i}} for i in items[start:start + 25]]}
         for _ in range(max_rounds):

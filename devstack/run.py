@@ -24,7 +24,7 @@ Environment: MOTO_PORT, API_PORT, DEVSTACK_DIR, LOCAL_RETRY_DELAY (seconds befor
 is retried, default 1; the template's VisibilityTimeout is 180), LOCAL_LOG_LEVEL (this process,
 default INFO), POWERTOOLS_LOG_LEVEL (the handlers, default INFO), LOCAL_SCHEDULE (``manual`` or
 ``wallclock``), MOTO_MODE (``thread``, the default: moto in this process; ``process``: in a child
-process that dies with this one).
+process that dies with this one), LOCAL_DUE_SHARDS (the template's DueShards here, default 4).
 
 Where each part lives: config (settings, logging, the emulator environment), lock (pid lock, ports),
 emulator (moto server), system (start-up, pollers, shutdown), control (``/_local/*``), activity and

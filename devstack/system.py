@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.serving import make_server
 
 from devstack.activity import Activity
-from devstack.config import HOST, OUTBOUND_SOURCE, PROBE_NAME, fake_aws_env
+from devstack.config import HOST, OUTBOUND_SOURCE, PROBE_NAME, fake_aws_env, local_due_shards
 from devstack.control import Controls
 from devstack.deploy import deploy_local
 from devstack.depths import QueueDepths
@@ -63,7 +63,7 @@ class LocalSystem(Controls):
         fake_aws_env(self.moto.endpoint)
 
         aws.reset()
-        self.stack = deploy_local(aws.client)
+        self.stack = deploy_local(aws.client, parameters={"DueShards": local_due_shards()})
         log.info("stack deployed", extra={"seconds": round(time.monotonic() - t0, 2),
                                           "stack": self.stack.stack_name})
         self._create_probe()
@@ -98,7 +98,9 @@ class LocalSystem(Controls):
         change of the state table reaches the file through the stream poller."""
         self.state = LocalState(self.directory)
         dlqs = {n: self.stack.queues[n] for n in self.dlq_names()}
-        self.restored = restore(self.state, aws.client("dynamodb"), aws.client("sqs"), self.stack.state_table, dlqs)
+        shards = int(self.stack.functions["ScoreIngestionFunction"]["environment"]["DUE_SHARDS"])
+        self.restored = restore(self.state, aws.client("dynamodb"), aws.client("sqs"), self.stack.state_table, dlqs,
+                                shards)
         self.restored["runs"] = self.state.runs()
         self.pump.start_stream_at_latest()
         self.pump.on_stream = self.state.record_stream
