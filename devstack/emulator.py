@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 import jsonpath_ng.ext
+from moto.core import responses as moto_responses
 from moto.core.utils import camelcase_to_underscores, unix_time, unix_time_millis
 from moto.moto_api._internal import mock_random
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -76,8 +77,19 @@ def receipt_handle() -> str:
     return "".join(mock_random.choices(string.ascii_lowercase, k=185))
 
 
+def memoize_dispatch() -> None:
+    """moto lists its response class's methods (`inspect.getmembers`) and converts the action's
+    name to snake case on every request it dispatches; both are pure functions of a class and a
+    name, so one answer per class and per name serves every request (moto's responses module looks
+    both names up at each call, so it gets these)."""
+    if not hasattr(moto_responses.method_names_from_class, "cache_info"):
+        moto_responses.method_names_from_class = functools.cache(moto_responses.method_names_from_class)
+        moto_responses.camelcase_to_underscores = functools.lru_cache(maxsize=1024)(
+            moto_responses.camelcase_to_underscores)
+
+
 # moto's own versions, kept for the test that compares the answers
-MOTO = {"attributes": sqs_models.Queue.attributes,
+MOTO = {"attributes": sqs_models.Queue.attributes, "method_names": moto_responses.method_names_from_class,
         "retained": sqs_models.SQSBackend.is_message_valid_based_on_retention_period}
 
 
@@ -86,6 +98,7 @@ def speed_up() -> None:
     (tests/unit/test_emulator.py compares them with moto's own). Idempotent; `make run`, the
     component tests and the bench all run on the patched emulator."""
     memoize_jsonpath()
+    memoize_dispatch()
     sqs_models.Queue.attributes = property(queue_attributes)
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retained
     sqs_models.generate_receipt_handle = receipt_handle

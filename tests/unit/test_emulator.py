@@ -7,7 +7,10 @@ import time
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import responses
+from moto.dynamodb.responses import DynamoHandler
 from moto.sqs.models import sqs_backends
+from moto.sqs.responses import SQSResponse
 
 from devstack import emulator
 
@@ -54,3 +57,10 @@ def test_receipt_handles_keep_motos_shape_and_differ(queue):
     handles = [m["ReceiptHandle"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]]
     assert len(set(handles)) == 2
     assert all(len(h) == 185 and h.isalpha() and h.islower() for h in handles)
+
+
+def test_dispatch_answers_as_moto_does_once_memoised():
+    emulator.speed_up()
+    for handler in (DynamoHandler, SQSResponse, DynamoHandler):
+        assert responses.method_names_from_class(handler) == emulator.MOTO["method_names"](handler)
+    assert responses.camelcase_to_underscores("GetQueueAttributes") == "get_queue_attributes"
