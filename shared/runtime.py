@@ -96,6 +96,9 @@ def hashed(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:12]
 
 
+Change = Callable[[dict[str, Any] | None], tuple[dict[str, Any], list[Event]]]  # a pure change of a document
+
+
 class Work(NamedTuple):
     """What one SQS record asks of a partner's document: a pure change, applied by `apply` or, with
     the batch's other records of the same partner (and person), by `apply_together`."""
@@ -106,9 +109,6 @@ class Work(NamedTuple):
     person: str | None = None  # the certified person a skilling fact is about
     after: Callable[[], None] | None = None  # once the change is stored (or found already stored)
     keys: Mapping[str, str] = {}  # the record's log keys  # noqa: RUF012 - never mutated
-
-
-Change = Callable[[dict[str, Any] | None], tuple[dict[str, Any], list[Event]]]
 
 
 def apply(deps: Deps, partner_id: str, change: Change, links: Callable[[dict[str, Any]], list[str]] | None = None,
