@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
+
 from shared.adapters.memory import InMemoryPartnerRepository, RecordingPublisher
 from shared.runtime import Deps, Env
 
@@ -42,3 +44,15 @@ def sqs_event(*envelopes: dict[str, Any] | str) -> dict[str, Any]:
 def envelope(source: str, detail_type: str, detail: dict[str, Any], time: str = "2023-01-01T00:00:00Z") -> dict[str, Any]:
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail_type, "source": source,
             "account": "123456789012", "time": time, "region": "us-east-1", "resources": [], "detail": detail}
+
+
+def create_state_table(name: str) -> None:
+    """The StateTable's key schema and DueIndex as template.yaml declares them (inside mock_aws)."""
+    boto3.client("dynamodb", region_name="us-east-1").create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "DueIndex",
+            "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"}}])

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 from moto import mock_aws
 
 from functions.partner_api import app as api
@@ -34,6 +33,7 @@ from shared.rules.scoring import counting, rulebook
 from shared.runtime import Deps
 from tests.component.test_api import call  # the API's proxy event, as the component tests send it
 from tests.component.test_partner_year import ev
+from tests.fakes import create_state_table
 from tests.harness import local_system
 
 ADMIN_ALIAS = "Azure Admin Pro"  # a name the packaged catalogue does not know
@@ -151,14 +151,7 @@ def _calls(db: Any) -> list[str]:
 
 
 def _table() -> Any:
-    boto3.client("dynamodb", region_name="us-east-1").create_table(
-        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "DueIndex",
-            "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"}}])
+    create_state_table(TABLE)
     return aws.client("dynamodb")
 
 

@@ -3,7 +3,6 @@ DueShards is restored into a stack deployed with another, and the daily run stil
 
 from __future__ import annotations
 
-import boto3
 from moto import mock_aws
 
 from devstack.localstate import LocalState
@@ -11,6 +10,7 @@ from devstack.restore import restore
 from shared.adapters import aws
 from shared.adapters.repository import DynamoPartnerRepository, shard_of, state_item
 from shared.rules.document import new_state
+from tests.fakes import create_state_table
 
 TABLE = "state"
 
@@ -23,14 +23,7 @@ def test_a_partner_stored_under_64_shards_is_due_in_a_stack_of_4(tmp_path):
                                                               "NewImage": item}}])
     with mock_aws():
         aws.reset()
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[{
-                "IndexName": "DueIndex",
-                "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "ALL"}}])
+        create_state_table(TABLE)
         restored = restore(state, aws.client("dynamodb"), aws.client("sqs"), TABLE, {}, shards=4)
         assert restored["partners"] == 1
         due = [p for p, _ in DynamoPartnerRepository(TABLE, 4).due("2024-01-15")]

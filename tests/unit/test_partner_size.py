@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -24,7 +23,7 @@ from shared.rules.document import file_roster_history, new_state
 from shared.rules.program import AREAS
 from shared.rules.scoring.counting import new_counting
 from shared.rules.scoring.history import evaluate
-from tests.fakes import LambdaContext, envelope, memory_deps, sqs_event
+from tests.fakes import LambdaContext, create_state_table, envelope, memory_deps, sqs_event
 
 PID = "gsi-1"
 LIMIT = 350 * 1024  # the margin under DynamoDB's 400 KB
@@ -136,14 +135,7 @@ def dynamo(monkeypatch):
     monkeypatch.setattr(repository, "PERSON_ITEMS_FROM", 3)  # a handful of people exercise the layout
     with mock_aws():
         aws.reset()
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[{
-                "IndexName": "DueIndex",
-                "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "ALL"}}])
+        create_state_table(TABLE)
         yield DynamoPartnerRepository(TABLE, 4)
         aws.reset()
 

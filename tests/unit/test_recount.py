@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -28,6 +27,7 @@ from shared.rules.catalogue import normalize_certification, resolve
 from shared.rules.document import file_roster_history, new_state
 from shared.rules.scoring import counting
 from shared.rules.scoring.counting import new_counting, record_person
+from tests.fakes import create_state_table
 from tests.unit import recount_deployed as deployed
 from tests.unit.recount_deployed import ADMIN_ALIAS, DAYS, NEW_LIST, PID, TABLE
 from tests.unit.test_partner_size import CERTS, earn, roster_state, same_document
@@ -53,14 +53,7 @@ def dynamo(monkeypatch):
     monkeypatch.setattr(repository, "PERSON_ITEMS_FROM", 3)  # a handful of people exercise the layout
     with mock_aws():
         aws.reset()
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[{
-                "IndexName": "DueIndex",
-                "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "ALL"}}])
+        create_state_table(TABLE)
         yield DynamoPartnerRepository(TABLE, 4)
         aws.reset()
 

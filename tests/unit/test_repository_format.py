@@ -9,7 +9,6 @@ import base64
 import json
 import zlib
 
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -24,6 +23,7 @@ from shared.adapters.repository import (
     shard_of,
     state_item,
 )
+from tests.fakes import create_state_table
 
 TABLE = "state"
 SHARDS = 4
@@ -38,14 +38,7 @@ DOC = {
 def repo():
     with mock_aws():
         aws.reset()
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[{
-                "IndexName": "DueIndex",
-                "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "ALL"}}])
+        create_state_table(TABLE)
         yield DynamoPartnerRepository(TABLE, SHARDS)
         aws.reset()
 
