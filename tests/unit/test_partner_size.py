@@ -11,19 +11,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from moto import mock_aws
 
 from functions.score_ingestion import app as ingestion
 from shared.adapters import aws, repository
 from shared.adapters.people import MARKER, PERSON_ITEMS_FROM, item_size, join_roster, split_roster
-from shared.adapters.repository import ConflictError, DynamoPartnerRepository, person_item, state_item
+from shared.adapters.repository import ConflictError, person_item, state_item
 from shared.rules import engine
 from shared.rules.catalogue import normalize_certification
 from shared.rules.document import file_roster_history, new_state
 from shared.rules.program import AREAS
 from shared.rules.scoring.counting import new_counting
 from shared.rules.scoring.history import evaluate
-from tests.fakes import LambdaContext, create_state_table, envelope, memory_deps, sqs_event
+from tests.fakes import LambdaContext, envelope, memory_deps, sqs_event
 
 PID = "gsi-1"
 LIMIT = 350 * 1024  # the margin under DynamoDB's 400 KB
@@ -128,16 +127,6 @@ def test_a_large_partner_written_without_its_read_in_memory_stays_in_the_per_per
 # --- on moto: the item layout, the move of an inline item, the conditional writes ---------------
 
 TABLE = "state"
-
-
-@pytest.fixture
-def dynamo(monkeypatch):
-    monkeypatch.setattr(repository, "PERSON_ITEMS_FROM", 3)  # a handful of people exercise the layout
-    with mock_aws():
-        aws.reset()
-        create_state_table(TABLE)
-        yield DynamoPartnerRepository(TABLE, 4)
-        aws.reset()
 
 
 def items() -> dict[str, dict]:

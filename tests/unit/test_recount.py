@@ -16,18 +16,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from shared.adapters import aws, repository
 from shared.adapters.memory import InMemoryPartnerRepository
 from shared.adapters.people import MARKER, join_roster, split_roster
-from shared.adapters.repository import DynamoPartnerRepository, decode_state, encode_state
+from shared.adapters.repository import decode_state, encode_state
 from shared.rules import views
 from shared.rules.catalogue import normalize_certification, resolve
 from shared.rules.document import file_roster_history, new_state
 from shared.rules.scoring import counting
 from shared.rules.scoring.counting import new_counting, record_person
-from tests.fakes import create_state_table
 from tests.unit import recount_deployed as deployed
 from tests.unit.recount_deployed import ADMIN_ALIAS, DAYS, NEW_LIST, PID, TABLE
 from tests.unit.test_partner_size import CERTS, earn, roster_state, same_document
@@ -46,16 +44,6 @@ def partner(second_admin: str = ADMIN_ALIAS) -> dict:
         file_roster_history(state["roster"], normalize_certification(name), person,
                             [[f"2023-0{1 + i}-15", f"seed-{i}", True, name]])
     return state
-
-
-@pytest.fixture
-def dynamo(monkeypatch):
-    monkeypatch.setattr(repository, "PERSON_ITEMS_FROM", 3)  # a handful of people exercise the layout
-    with mock_aws():
-        aws.reset()
-        create_state_table(TABLE)
-        yield DynamoPartnerRepository(TABLE, 4)
-        aws.reset()
 
 
 def stored() -> dict:
