@@ -4,9 +4,9 @@ The control endpoints ask for the depths of up to eleven queues at every quiet t
 daily run, while the work they wait for runs; as GetQueueAttributes calls each is a request that
 competes with the handlers for the emulator. With the emulator in this process (MOTO_MODE=thread, the default) the
 depths are read from its queues instead: the same two counts GetQueueAttributes answers
-(ApproximateNumberOfMessages + ApproximateNumberOfMessagesNotVisible), without a request. Only
-these observers read them so; the handlers and the pollers go through the AWS API as on AWS. With
-the emulator in a child process, or a queue it does not know, the API answers.
+(ApproximateNumberOfMessages + ApproximateNumberOfMessagesNotVisible), without a request, as the
+pollers read their queues (`devstack.sources.EmulatorSource`); the handlers go through the AWS API
+as on AWS. With the emulator in a child process, or a queue it does not know, the API answers.
 """
 
 from __future__ import annotations

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import string
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonpath_ng.ext
 from moto.core import responses as moto_responses
+from moto.core import serialize as moto_serialize
 from moto.core.utils import camelcase_to_underscores, unix_time, unix_time_millis
+from moto.events import models as events_models
+from moto.events import utils as events_utils
 from moto.moto_api._internal import mock_random
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.sqs import models as sqs_models
@@ -38,6 +43,10 @@ def queue_attributes(queue: sqs_models.Queue) -> dict[str, Any]:
     that reads the clock once per message) for every message it sends (a FIFO-only lookup) and for
     every message it delivers (the retention period): time per message grows with the queue's depth,
     and a 100-message queue spent most of the local stack's time there (docs/decisions.md)."""
+    return _attributes(queue, message_counts(queue))
+
+
+def message_counts(queue: sqs_models.Queue) -> dict[str, int]:
     now = unix_time_millis()
     visible = delayed = in_flight = 0
     for message in queue._messages:  # noqa: SLF001 - the emulator's own state, read as moto reads it
@@ -46,10 +55,14 @@ def queue_attributes(queue: sqs_models.Queue) -> dict[str, Any]:
         delayed += is_delayed
         in_flight += not is_visible
         visible += is_visible and not is_delayed
-    counts = {"ApproximateNumberOfMessages": visible, "ApproximateNumberOfMessagesDelayed": delayed,
-              "ApproximateNumberOfMessagesNotVisible": in_flight}
-    result = {name: counts[name] if name in counts else getattr(queue, _SNAKE[name])
-              for name in queue.BASE_ATTRIBUTES}
+    return {"ApproximateNumberOfMessages": visible, "ApproximateNumberOfMessagesDelayed": delayed,
+            "ApproximateNumberOfMessagesNotVisible": in_flight}
+
+
+def _attributes(queue: sqs_models.Queue, counts: dict[str, int] | None) -> dict[str, Any]:
+    """The attribute map; without `counts`, the three message counts are left out."""
+    result = {name: counts[name] if name in _COUNTED else getattr(queue, _SNAKE[name])
+              for name in queue.BASE_ATTRIBUTES if counts is not None or name not in _COUNTED}
     if queue.fifo_queue:
         result.update({name: getattr(queue, _SNAKE[name]) for name in queue.FIFO_ATTRIBUTES})
     if queue.kms_master_key_id:
@@ -61,6 +74,39 @@ def queue_attributes(queue: sqs_models.Queue) -> dict[str, Any]:
     return {k: str(v).lower() if isinstance(v, bool) else v for k, v in result.items()}
 
 
+class QueueAttributes(Mapping[str, Any]):
+    """`queue_attributes(queue)` as moto's `Queue.attributes` returns it, with the three message
+    counts (a scan of the queue) taken only when one is read or the whole map is. moto reads one
+    attribute of the map for every message it sends (`ContentBasedDeduplication`), so a send no
+    longer costs time in proportion to the queue's depth (an undrained queue, such as the tests'
+    outbound probe, reached thousands of messages)."""
+
+    def __init__(self, queue: sqs_models.Queue):
+        self._queue = queue
+        self._fixed: dict[str, Any] | None = None
+        self._whole: dict[str, Any] | None = None
+
+    def _all(self) -> dict[str, Any]:
+        if self._whole is None:
+            self._whole = queue_attributes(self._queue)
+        return self._whole
+
+    def __getitem__(self, name: str) -> Any:
+        if name in _COUNTED or self._whole is not None:
+            return self._all()[name]
+        if self._fixed is None:
+            self._fixed = _attributes(self._queue, None)
+        return self._fixed[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+_COUNTED = frozenset(("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed",
+                      "ApproximateNumberOfMessagesNotVisible"))
 _SNAKE = {name: camelcase_to_underscores(name) for name in
           sqs_models.Queue.BASE_ATTRIBUTES + sqs_models.Queue.FIFO_ATTRIBUTES + sqs_models.Queue.KMS_ATTRIBUTES}
 
@@ -77,6 +123,21 @@ def receipt_handle() -> str:
     return "".join(mock_random.choices(string.ascii_lowercase, k=185))
 
 
+def received_copy(obj: Any, memo: dict[int, Any] | None = None) -> Any:
+    """`copy.deepcopy` as moto's SQS backend uses it, with the same result: for each message it
+    delivers, moto deep-copies it (so that filtering its attributes leaves the stored one alone)
+    through the generic reduce protocol; here a message's immutable fields are shared and the
+    rest deep-copied."""
+    if type(obj) is sqs_models.Message:
+        new = copy.copy(obj)
+        new.__dict__ = {k: v if isinstance(v, _ATOMS) else copy.deepcopy(v, memo) for k, v in obj.__dict__.items()}
+        return new
+    return copy.deepcopy(obj, memo)
+
+
+_ATOMS = (str, bytes, int, float, type(None))
+
+
 def memoize_dispatch() -> None:
     """moto lists its response class's methods (`inspect.getmembers`) and converts the action's
     name to snake case on every request it dispatches; both are pure functions of a class and a
@@ -88,9 +149,115 @@ def memoize_dispatch() -> None:
             moto_responses.camelcase_to_underscores)
 
 
+def possible_keys(self: moto_serialize.XFormedAttributePicker, context: Any) -> tuple[str, ...]:
+    """moto's response serializer asks, for every member of every structure it writes (ten per
+    DynamoDB attribute value), which names the value may have in the Python object, running six
+    alias providers each time. The answer is a function of the object's class (and its `Meta`), the
+    member's name, its shape and the shape's parent structure, so it is computed once for each; the
+    shapes are kept with the answer, so their ids stay theirs."""
+    shape = context.shape
+    parent = getattr(shape, "parent", None)
+    key = (type(context.obj), getattr(context.obj, "Meta", None), context.key, id(shape), id(parent),
+           tuple(self.alias_providers))
+    known = _POSSIBLE_KEYS.get(key)
+    if known is None:
+        known = _POSSIBLE_KEYS[key] = (tuple(MOTO["possible_keys"](self, context)), shape, parent)
+    return known[0]
+
+
+_POSSIBLE_KEYS: dict[tuple[Any, ...], tuple[tuple[str, ...], Any, Any]] = {}
+
+
+_WHOLE_EVENT = "<aws.events.event.json>"
+
+
+def event_input(input_template: str | None, input_paths_map: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """moto's target input (`EventTemplateParser.parse`) with the same result, without evaluating
+    its eight default JSONPaths and serialising the detail for each, when the answer is plain:
+
+    - the template's form, the unchanged event (`InputTemplate: "<aws.events.event.json>"`, no
+      paths): the event's JSON, read back;
+    - no transformer (the outbound probe's target): moto's default template filled in, when no
+      value needs JSON escaping or holds a `<` (moto pastes the values in as text, so such a value
+      would change the template: moto's own path then gives moto's own answer)."""
+    if not input_paths_map:
+        if input_template == _WHOLE_EVENT:
+            text = json.dumps(event)
+            if "<aws.events.event.ingestion-time>" not in text:
+                return json.loads(text)
+        elif not input_template:
+            plain = _default_input(event)
+            if plain is not None:
+                return plain
+    return MOTO["event_input"](input_template, input_paths_map, event)
+
+
+def _default_input(event: dict[str, Any]) -> dict[str, Any] | None:
+    names = ("id", "detail-type", "source", "region")
+    texts = [event.get(n) for n in names]
+    resources, time, detail = event.get("resources"), event.get("time"), event.get("detail")
+    if not (all(isinstance(t, str) and t and "<" not in t and json.dumps(t) == f'"{t}"' for t in texts)
+            and isinstance(resources, list) and all(isinstance(r, str) and "<" not in r for r in resources)
+            and isinstance(time, int | float) and not isinstance(time, bool) and isinstance(detail, dict)):
+        return None
+    detail_text = json.dumps(detail)
+    if "<" in detail_text:
+        return None
+    return {"id": texts[0], "time": json.loads(str(time)), "version": "0", "detail-type": texts[1],
+            "source": texts[2], "region": texts[3], "resources": json.loads(json.dumps(resources)),
+            "detail": json.loads(detail_text)}
+
+
+def put_events(self: events_models.EventsBackend, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """moto's `EventsBackend.put_events` with the same deliveries and answer. moto builds each
+    entry's event anew for every rule of the bus (a deep copy, the detail parsed again) and tests
+    each rule's pattern on a JSON round trip of it; here an entry is parsed, normalised and
+    flattened once, and only the rules whose pattern matches get it. A request with an entry
+    moto would refuse or warn about, or a rule with a target that is not a queue, takes moto's
+    own path."""
+    details = []
+    for event in events:
+        try:
+            detail = json.loads(event["Detail"]) if event.get("Source") and event.get("DetailType") \
+                and event.get("Detail") else None
+        except ValueError:
+            detail = None
+        if not isinstance(detail, dict):
+            return MOTO["put_events"](self, events)
+        details.append(detail)
+    if len(events) > 10:
+        return MOTO["put_events"](self, events)
+    entries = []
+    for event, detail in zip(events, details, strict=True):
+        event_id = str(mock_random.uuid4())
+        entries.append({"EventId": event_id})
+        bus = self.describe_event_bus(self._normalize_event_bus_arn(event.get("EventBusName")))
+        message = {"version": "0", "id": event_id, "detail-type": event["DetailType"], "source": event["Source"],
+                   "account": self.account_id, "time": event.get("Time", unix_time()), "region": self.region_name,
+                   "resources": event.get("Resources", []), "detail": detail, "ingestion-time": unix_time()}
+        flat = events_models.EventPattern._flatten_dict(json.loads(json.dumps(message)))  # noqa: SLF001
+        for rule in list(bus.rules.values()):
+            pattern = rule.event_pattern._pattern  # noqa: SLF001 - moto's own rule, matched as moto matches it
+            if pattern and not rule.event_pattern._does_event_match(flat, pattern):  # noqa: SLF001
+                continue
+            if not all(target["Arn"].split(":")[2] == "sqs" for target in rule.targets):
+                rule.send_to_targets(copy.deepcopy(message))
+                continue
+            for target in rule.targets:
+                transformer = target.get("InputTransformer", {})
+                body = events_models.EventTemplateParser.parse(
+                    input_template=transformer.get("InputTemplate"),
+                    input_paths_map=transformer.get("InputPathsMap", {}), event=message)
+                rule._send_to_sqs_queue(target["Arn"].split(":")[5], body,  # noqa: SLF001
+                                        target.get("SqsParameters", {}).get("MessageGroupId"))
+    return entries
+
+
 # moto's own versions, kept for the test that compares the answers
 MOTO = {"attributes": sqs_models.Queue.attributes, "method_names": moto_responses.method_names_from_class,
-        "retained": sqs_models.SQSBackend.is_message_valid_based_on_retention_period}
+        "retained": sqs_models.SQSBackend.is_message_valid_based_on_retention_period,
+        "event_input": events_utils.EventTemplateParser.parse, "put_events": events_models.EventsBackend.put_events,
+        "possible_keys": moto_serialize.XFormedAttributePicker.get_possible_keys}
 
 
 def speed_up() -> None:
@@ -99,9 +266,13 @@ def speed_up() -> None:
     component tests and the bench all run on the patched emulator."""
     memoize_jsonpath()
     memoize_dispatch()
-    sqs_models.Queue.attributes = property(queue_attributes)
+    sqs_models.Queue.attributes = property(QueueAttributes)
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retained
     sqs_models.generate_receipt_handle = receipt_handle
+    sqs_models.deepcopy = received_copy
+    events_utils.EventTemplateParser.parse = staticmethod(event_input)
+    events_models.EventsBackend.put_events = put_events
+    moto_serialize.XFormedAttributePicker.get_possible_keys = possible_keys
 
 
 class MotoServer:

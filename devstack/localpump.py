@@ -25,12 +25,12 @@ class LocalPump(Pump):
     """
 
     def __init__(self, stack: Any, retry_delay: int | None, activity: Activity, work: PartnerWork | None = None,
-                 max_receive: dict[str, int] | None = None):
+                 max_receive: dict[str, int] | None = None, source: Any = None):
         self.activity = activity
         self.work = work
         self.max_receive = max_receive or {}
         self.invoke_lock = threading.RLock()
-        super().__init__(stack, retry_delay=retry_delay)
+        super().__init__(stack, retry_delay=retry_delay, source=source)
         self.queue_of = {d.function: q for q, d in self.deliveries.items()}
 
     def _invoke(self, d: Any, event: dict[str, Any]) -> Any:

@@ -5,7 +5,8 @@ The same `Pump` serves the component tests (inside moto's `mock_aws`) and `make 
 moto server): it reads batch sizes, handlers, environments and schedules from the `LocalStack`
 built from template.yaml, builds the exact Lambda event shapes, honours partial batch failures
 (failed records stay on the queue; moto moves them to the DLQ after maxReceiveCount) and calls the
-real handlers in-process.
+real handlers in-process. It reads the queues and the stream through a `devstack.sources` source:
+moto's backends directly when the emulator is in this process, the AWS API otherwise.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from devstack.sources import ApiSource, Source
 from shared.adapters import aws
 from shared.runtime import Deps
 
@@ -46,17 +48,20 @@ class Delivery:
 
 
 class Pump:
-    def __init__(self, stack: Any, retry_delay: int | None = 0, on_invoke: Callable[[str, int], None] | None = None):
+    def __init__(self, stack: Any, retry_delay: int | None = 0, on_invoke: Callable[[str, int], None] | None = None,
+                 source: Source | None = None):
         """`retry_delay`: seconds before a failed record is visible again (None keeps the queue's
-        visibility timeout as on AWS; tests and `make run` shorten it)."""
+        visibility timeout as on AWS; tests and `make run` shorten it). `source`: how the queues
+        and the stream are read (`devstack.sources`; the AWS API unless told)."""
         self.stack = stack
+        self.source: Source = source or ApiSource()
         self.retry_delay = retry_delay
         self.on_invoke = on_invoke
         self.on_stream: Callable[[list[dict[str, Any]]], Any] | None = None  # sees every record once delivered
         self.deliveries: dict[str, Delivery] = {}
         self.stream: Delivery | None = None
         self.scheduled: Delivery | None = None
-        self._iterators: dict[str, str] = {}
+        self._positions: dict[str, Any] = {}  # the stream's shards: where the next read starts
         self.stream_caught_up = False  # the last poll_stream read every shard to its end
         self._lock = threading.Lock()
         for name, fn in stack.functions.items():
@@ -75,9 +80,8 @@ class Pump:
     # -- SQS ---------------------------------------------------------------------------------------
     def poll_queue(self, queue: str, wait: int = 0) -> int:
         d = self.deliveries[queue]
-        sqs = aws.client("sqs")
-        messages = sqs.receive_message(QueueUrl=d.queue_url, MaxNumberOfMessages=d.batch_size, WaitTimeSeconds=wait,
-                                       AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+        assert d.queue_url
+        messages = self.source.receive(d.queue_url, d.batch_size, wait)
         if not messages:
             return 0
         records = [self.sqs_record(m, d) for m in messages]
@@ -85,11 +89,11 @@ class Pump:
         failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
         done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages) if m["MessageId"] not in failed]
         if done:
-            sqs.delete_message_batch(QueueUrl=d.queue_url, Entries=done)
+            self.source.delete(d.queue_url, done)
         if failed and self.retry_delay is not None:
             retry = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": self.retry_delay}
                      for i, m in enumerate(messages) if m["MessageId"] in failed]
-            sqs.change_message_visibility_batch(QueueUrl=d.queue_url, Entries=retry)
+            self.source.change_visibility(d.queue_url, retry)
         return len(messages)
 
     @staticmethod
@@ -113,17 +117,13 @@ class Pump:
     def poll_stream(self) -> int:
         if self.stream is None:
             return 0
-        streams = aws.client("dynamodbstreams")
         arn = self.stack.state_stream_arn
-        if not self._iterators:
-            for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-                self._iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        if not self._positions:
+            self._positions = self.source.shards(arn, "TRIM_HORIZON")
         total = 0
         self.stream_caught_up = True
-        for shard_id, iterator in list(self._iterators.items()):
-            page = streams.get_records(ShardIterator=iterator, Limit=self.stream.batch_size)
-            raw = page.get("Records", [])
+        for shard_id, position in list(self._positions.items()):
+            raw, after = self.source.records(position, self.stream.batch_size)
             if len(raw) >= self.stream.batch_size:
                 self.stream_caught_up = False
             records = [self._stream_record(r, arn) for r in raw]
@@ -134,14 +134,12 @@ class Pump:
                 if failed:  # retry from the first failed record, in order, as Lambda does
                     self.stream_caught_up = False
                     self._seen(r for r in raw if int(r["dynamodb"]["SequenceNumber"]) < int(failed[0]))
-                    self._iterators[shard_id] = streams.get_shard_iterator(
-                        StreamArn=arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
-                        SequenceNumber=failed[0])["ShardIterator"]
+                    self._positions[shard_id] = self.source.at_sequence(arn, shard_id, failed[0])
                     total += len(records)
                     continue
                 total += len(records)
             self._seen(raw)
-            self._iterators[shard_id] = page.get("NextShardIterator") or iterator
+            self._positions[shard_id] = after
         return total
 
     def _seen(self, records: Any) -> None:
@@ -154,13 +152,10 @@ class Pump:
     def start_stream_at_latest(self) -> None:
         """Deliver only the stream records written from now on (the writes of a restore are not
         changes to publish)."""
-        streams = aws.client("dynamodbstreams")
         arn = self.stack.state_stream_arn
         if self.stream is None or not arn:
             return
-        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-            self._iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST")["ShardIterator"]
+        self._positions = self.source.shards(arn, "LATEST")
 
     @staticmethod
     def _stream_record(r: dict[str, Any], arn: str) -> dict[str, Any]:
@@ -185,13 +180,7 @@ class Pump:
 
     def pending(self) -> int:
         """Messages visible or in flight on the work queues."""
-        sqs = aws.client("sqs")
-        n = 0
-        for d in self.deliveries.values():
-            a = sqs.get_queue_attributes(QueueUrl=d.queue_url, AttributeNames=[
-                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            n += int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
-        return n
+        return sum(self.source.depth(d.queue_url) for d in self.deliveries.values() if d.queue_url)
 
     def drain(self, timeout: float = 60.0, max_rounds: int = 10_000) -> int:
         """Deliver until every queue and the stream are quiet. Returns the records delivered."""

@@ -26,6 +26,7 @@ from devstack.localstate import LocalState
 from devstack.partnerwork import PartnerWork
 from devstack.patterns import bus_patterns
 from devstack.restore import restore
+from devstack.sources import ApiSource, EmulatorSource
 from shared.adapters import aws
 
 log = logging.getLogger("devstack")
@@ -75,8 +76,10 @@ class LocalSystem(Controls):
 
         routes, self.max_receive = self._routes()
         self.work = PartnerWork(routes, OUTBOUND_SOURCE)
-        self.pump = LocalPump(self.stack, retry, self.activity, self.work, self.max_receive)
-        self.depths = QueueDepths(in_process=isinstance(self.moto, MotoServer))
+        in_process = isinstance(self.moto, MotoServer)
+        self.pump = LocalPump(self.stack, retry, self.activity, self.work, self.max_receive,
+                              source=EmulatorSource() if in_process else ApiSource())
+        self.depths = QueueDepths(in_process=in_process)
         self._restore()
         app = make_app(self.stack, control=self, lock=self.pump.invoke_lock)
         self.http = make_server(HOST, self.api_port, app, threaded=True)

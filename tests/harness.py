@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from devstack.emulator import speed_up
 from devstack.pump import Pump
+from devstack.sources import EmulatorSource
 from devstack.template import deploy_local
 from shared.adapters import aws
 from shared.adapters.repository import decode_state
@@ -79,6 +80,6 @@ def local_system(retry_delay: int | None = 0) -> Iterator[System]:
                         EventPattern=json.dumps({"source": ["partner.designations"]}))
         events.put_targets(Rule="outbound-probe", EventBusName=stack.bus_name, Targets=[{"Id": "probe", "Arn": probe_arn}])
         try:
-            yield System(stack, Pump(stack, retry_delay=retry_delay), probe_url)
+            yield System(stack, Pump(stack, retry_delay=retry_delay, source=EmulatorSource()), probe_url)
         finally:
             aws.reset()
