@@ -6,9 +6,8 @@ move it (docs/decisions.md, "Cold start"; the handler rows' medians have differe
 the same code), so a time near its target can pass on one run and fail on the next. The number of
 instructions a fresh interpreter executes for the same work is the same on every run (hash seed
 fixed), and a change to the code moves it by exactly what the change costs. The handler and engine
-counts are the judged figures of bench.cpu's rows (their budgets are there); the cold-start ratio is
-information beside its timed target. Where valgrind is not installed the rows say so and bench.cpu
-judges the times.
+counts are the judged figures of bench.cpu's rows (their budgets are there), the cold-start ratios
+those of bench.coldstart's. Where valgrind is not installed the rows say so and judge the times.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import coldstart
-from bench.report import Row
 
 ROOT = coldstart.ROOT
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
@@ -83,18 +81,3 @@ def handlers(root: Path = ROOT, batches: int = HANDLER_BATCHES) -> dict[str, flo
         counts = dict(zip(labels, pool.map(
             lambda label: count(HANDLER_CODE.format(label=label, n=batches if label else 0), root), labels), strict=True))
     return {label: (counts[label] - counts[None]) / (batches * BATCH) for label in INSTRUCTION_CASES}
-
-
-def measure() -> tuple[list[Row], dict[str, Any]]:
-    """The cold-start row (the handler and engine counts are judged in bench.cpu's rows)."""
-    cold_name = ("instructions executed (valgrind): import + first client ÷ import boto3 + one client, "
-                 "interpreter start-up excluded")
-    target = "information: the time ratio without the machine's noise"
-    if not available():
-        return [Row("Cold start", cold_name, target, "not measured: valgrind is not installed", None)], {}
-    cold = cold_start()
-    baselines = {c["service"]: c["baseline"] for c in cold.values()}
-    return [Row("Cold start", cold_name, target,
-                ", ".join(f"{m} {c['ratio']:.2f}" for m, c in cold.items())
-                + " (baselines: " + ", ".join(f"{s} {n / 1e6:,.0f} M" for s, n in baselines.items()) + ")",
-                None)], {"cold_start": cold}

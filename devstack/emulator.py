@@ -186,13 +186,14 @@ def event_input(input_template: str | None, input_paths_map: dict[str, Any], eve
             if "<aws.events.event.ingestion-time>" not in text:
                 return json.loads(text)
         elif not input_template:
-            plain = _default_input(event)
+            plain = default_input(event)
             if plain is not None:
                 return plain
     return MOTO["event_input"](input_template, input_paths_map, event)
 
 
-def _default_input(event: dict[str, Any]) -> dict[str, Any] | None:
+def default_input(event: dict[str, Any]) -> dict[str, Any] | None:
+    """moto's default target input for `event`, or None when a value would not paste in plainly."""
     names = ("id", "detail-type", "source", "region")
     texts = [event.get(n) for n in names]
     resources, time, detail = event.get("resources"), event.get("time"), event.get("detail")

@@ -1,7 +1,7 @@
 """Smoke of the bench's instruction counts (`bench/instructions.py`, `make bench`): where valgrind
 is installed, the count of a fresh interpreter's work is exact run to run, and grows with the work;
-the handler and engine rows (`bench/cpu.py`) are judged on the counts, or on the times where
-valgrind is not installed, and say which."""
+the cold-start, handler and engine rows (`bench/coldstart.py`, `bench/cpu.py`) are judged on the
+counts, or on the times where valgrind is not installed, and say which."""
 
 from __future__ import annotations
 
@@ -32,11 +32,29 @@ def test_an_instruction_count_is_the_same_on_every_run_and_follows_the_work(inst
     assert instructions.count("import json") > start
 
 
-def test_without_valgrind_the_rows_say_so(monkeypatch, instructions):
-    monkeypatch.setattr(instructions, "available", lambda: False)
-    rows, data = instructions.measure()
-    assert data == {} and [r.ok for r in rows] == [None]
-    assert all("valgrind is not installed" in r.measured for r in rows)
+@pytest.fixture(scope="module")
+def coldstart():
+    return importlib.import_module("bench.coldstart")
+
+
+def _cold(ratio: float) -> dict:
+    return {"seconds": ratio * 0.2, "baseline": 0.2, "ratio": ratio, "service": "dynamodb"}
+
+
+def test_the_cold_start_rows_are_judged_on_instructions_and_show_the_times(coldstart):
+    times = {"score_ingestion": _cold(2.1), "partner_api": _cold(1.2)}  # a loaded machine's times
+    counted = {"score_ingestion": {"ratio": 1.39, "instructions": 1.3e9, "baseline": 0.94e9},
+               "partner_api": {"ratio": 1.51, "instructions": 1.42e9, "baseline": 0.94e9}}
+    rows = coldstart.rows_of(times, counted)
+    assert [r.ok for r in rows] == [True, False]  # the count decides, whatever the time says
+    assert all("instructions" in r.target and "timed (information" in r.measured for r in rows)
+    assert rows[0].measured.startswith("1.39 (1,300 M ÷ 940 M)")
+
+
+def test_without_valgrind_the_cold_start_rows_judge_the_times_and_say_why(coldstart):
+    rows = coldstart.rows_of({"score_ingestion": _cold(1.4), "partner_api": _cold(1.6)}, None)
+    assert [r.ok for r in rows] == [True, False]
+    assert all("valgrind is not installed" in r.target for r in rows)
 
 
 def _timed(median_ms: float) -> dict:

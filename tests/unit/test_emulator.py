@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 
@@ -138,7 +139,7 @@ def test_the_whole_event_input_is_the_event_as_moto_makes_it():
     event = {"version": "0", "id": "i", "detail-type": "T", "source": "s", "account": "1", "time": 1.5,
              "region": "r", "resources": [], "detail": {"a": "<b>", "c": [1, 2.5, None, True]}, "ingestion-time": 2.0}
     plain = {**event, "detail": {"a": "b", "c": [1, 2.5, None, True, {"é": "\u2028"}]}, "resources": ["arn:x"]}
-    assert emulator._default_input(plain) is not None and emulator._default_input(event) is None  # noqa: SLF001
+    assert emulator.default_input(plain) is not None and emulator.default_input(event) is None
     for e in (event, plain, {**plain, "time": 3}, {**plain, "source": 'say "hi"'}, {**plain, "id": "<time>"}):
         for template, paths in (("<aws.events.event.json>", {}), (None, {}), ('{"d": <detail>}', {"detail": "$.detail"})):
             try:
@@ -151,8 +152,6 @@ def test_the_whole_event_input_is_the_event_as_moto_makes_it():
 
 
 def test_a_delivered_message_is_a_copy_as_motos_deepcopy_makes_it(queue):
-    import copy
-
     sqs, url, backend = queue
     sqs.send_message(QueueUrl=url, MessageBody="m", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})
     stored = backend.get_queue("q")._messages[0]  # noqa: SLF001
