@@ -133,3 +133,26 @@ def test_stream_positions_page_start_latest_and_rewind(stream):
     (shard_id,) = latest
     again, _ = source.records(source.at_sequence(arn, shard_id, page[0]["dynamodb"]["SequenceNumber"]), 10)
     assert [r["dynamodb"]["NewImage"]["n"]["N"] for r in again] == ["3"]
+
+
+def test_a_cancelled_transaction_leaves_the_stream_to_its_readers(stream):
+    """moto rolls a cancelled TransactWriteItems back by swapping in a copy of the table taken
+    before it, stream included: readers of the old stream then saw nothing written after it
+    (devstack.emulator.transact_write_items keeps the table and its stream, as on AWS)."""
+    ddb, arn = stream
+    _put(ddb, 0)
+    readers = {"api": ApiSource(), "emulator": EmulatorSource()}
+    positions = {name: next(iter(s.shards(arn, "TRIM_HORIZON").values())) for name, s in readers.items()}
+    for name, source in readers.items():
+        _, positions[name] = source.records(positions[name], 100)
+    key = {"pk": {"S": "PARTNER#p"}, "sk": {"S": "other"}}
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "state", "Item": {**key, "n": {"N": "9"}}}},  # written, then rolled back
+            {"Put": {"TableName": "state", "Item": {"pk": {"S": "PARTNER#p"}, "sk": {"S": "STATE"}},
+                     "ConditionExpression": "attribute_not_exists(pk)"}}])
+    assert "Item" not in ddb.get_item(TableName="state", Key=key)
+    _put(ddb, 1)
+    for name, source in readers.items():
+        page, _ = source.records(positions[name], 100)
+        assert [(r["eventName"], r["dynamodb"]["NewImage"]["n"]["N"]) for r in page] == [("MODIFY", "1")], name
