@@ -44,11 +44,8 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	@touch $(CHECKOV_STAMP)
 
-# tests/reliability runs in a process of its own: its tests share one moto system, which tests run
-# before it in the same process have been seen to disturb (issue 18's notes).
 test: $(STAMP) ## Run the whole test suite (unit, contract, infra, component, end-to-end, smoke of the long suites)
-	$(PY) -m pytest -p no:cacheprovider --ignore=tests/reliability
-	$(PY) -m pytest -p no:cacheprovider tests/reliability
+	$(PY) -m pytest -p no:cacheprovider
 
 lint: $(STAMP) $(CHECKOV_STAMP) ## ruff, cfn-lint, checkov (template.yaml) and the committed JSON Schemas
 	$(VENV)/bin/ruff check .
