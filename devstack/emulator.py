@@ -263,8 +263,8 @@ def transact_write_items(self: dynamodb_models.DynamoDBBackend, transact_items: 
     and its stream, in place. moto rolls back by putting back a deep copy of each table taken
     before the transaction: a new table with a new stream shard, while every reader of the stream
     (the pump, any shard iterator) holds the old one, so nothing written after the first cancelled
-    transaction (a conditional write losing a race, at least once a day on a busy partner)
-    reached the outbox publisher. On AWS a cancelled transaction writes nothing and the stream goes
+    transaction (a conditional write of a per-person partner losing a race, say) reached the
+    outbox publisher. On AWS a cancelled transaction writes nothing and the stream goes
     on: here the copy's contents go back into the table, and its stream drops only the records
     the cancelled transaction had added."""
     before = dict(self.tables)

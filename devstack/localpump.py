@@ -10,6 +10,7 @@ from typing import Any
 from devstack.activity import Activity
 from devstack.partnerwork import PartnerWork, envelope_facts
 from devstack.pump import Pump
+from devstack.sources import Source
 
 log = logging.getLogger("devstack")
 
@@ -25,7 +26,7 @@ class LocalPump(Pump):
     """
 
     def __init__(self, stack: Any, retry_delay: int | None, activity: Activity, work: PartnerWork | None = None,
-                 max_receive: dict[str, int] | None = None, source: Any = None):
+                 max_receive: dict[str, int] | None = None, source: Source | None = None):
         self.activity = activity
         self.work = work
         self.max_receive = max_receive or {}

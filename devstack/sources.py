@@ -32,6 +32,9 @@ _SYSTEM_ATTRIBUTES = (("SenderId", "sender_id"), ("SentTimestamp", "sent_timesta
 
 
 class Source(Protocol):
+    """A queue is named by its URL; a stream shard's read position is the source's own value
+    (`shards` gives the first, `records` the next, `at_sequence` one to read again from)."""
+
     def receive(self, url: str, count: int, wait: int) -> list[dict[str, Any]]: ...
     def delete(self, url: str, entries: list[dict[str, Any]]) -> None: ...
     def change_visibility(self, url: str, entries: list[dict[str, Any]]) -> None: ...
@@ -43,9 +46,6 @@ class Source(Protocol):
 
 class ApiSource:
     """The event sources through the AWS SDK."""
-
-    def __init__(self, stream_arn: str = ""):
-        self.stream_arn = stream_arn
 
     def receive(self, url: str, count: int, wait: int) -> list[dict[str, Any]]:
         return aws.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=count, WaitTimeSeconds=wait,
