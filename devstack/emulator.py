@@ -106,6 +106,13 @@ class QueueAttributes(Mapping[str, Any]):
         return len(self._all())
 
 
+def visible_messages(queue: sqs_models.Queue) -> list[sqs_models.Message]:
+    """moto's `Queue.messages` (the visible, undelayed messages) with the clock read once, not
+    twice per message: every ReceiveMessage builds the list."""
+    now = unix_time_millis()
+    return [m for m in queue._messages if now > m.visible_at and not now < m.delayed_until]  # noqa: SLF001
+
+
 _COUNTED = frozenset(("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed",
                       "ApproximateNumberOfMessagesNotVisible"))
 _SNAKE = {name: camelcase_to_underscores(name) for name in
@@ -286,6 +293,7 @@ def transact_write_items(self: dynamodb_models.DynamoDBBackend, transact_items: 
 # moto's own versions, kept for the test that compares the answers
 MOTO = {"attributes": sqs_models.Queue.attributes, "method_names": moto_responses.method_names_from_class,
         "retained": sqs_models.SQSBackend.is_message_valid_based_on_retention_period,
+        "messages": sqs_models.Queue.messages,
         "event_input": events_utils.EventTemplateParser.parse, "put_events": events_models.EventsBackend.put_events,
         "possible_keys": moto_serialize.XFormedAttributePicker.get_possible_keys,
         "transact_write_items": dynamodb_models.DynamoDBBackend.transact_write_items}
@@ -299,6 +307,7 @@ def speed_up() -> None:
     memoize_jsonpath()
     memoize_dispatch()
     sqs_models.Queue.attributes = property(QueueAttributes)
+    sqs_models.Queue.messages = property(visible_messages)
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retained
     sqs_models.generate_receipt_handle = receipt_handle
     sqs_models.deepcopy = received_copy

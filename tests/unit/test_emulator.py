@@ -34,6 +34,7 @@ def test_queue_attributes_equal_motos_with_visible_in_flight_and_delayed_message
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=30)["Messages"]
     assert len(received) == 3
     q = backend.get_queue("q")
+    assert emulator.visible_messages(q) == emulator.MOTO["messages"].fget(q) and len(q.messages) == 4
     ours = emulator.queue_attributes(q)
     assert ours == emulator.MOTO["attributes"].fget(q)
     assert (ours["ApproximateNumberOfMessages"], ours["ApproximateNumberOfMessagesNotVisible"],
