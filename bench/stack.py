@@ -2,9 +2,11 @@
 
 Partners are stored first (the realistic six-area document, through the normal adapter); then the
 refresh, 10 MetricsReported per partner, is put on the bus 100 events at a time and the system is
-drained after each chunk (moto's SendMessage slows down with queue depth: keep queues shallow).
+drained after each chunk (a feed sending in chunks and the stack keeping up).
 Every event goes the whole way: EventBridge rule → ScoreIngestionQueue → ingestion (read +
 conditional write) → stream → outbox publisher → PutEvents → AttainmentQueue → attainment (read).
+The handlers' requests go through the AWS SDK to moto; the pollers read moto's queues and stream in
+this process, as `make run`'s do (`devstack.sources.EmulatorSource`).
 Wall time covers the refresh only, not the stack's deployment or the partners' storage.
 """
 

@@ -141,7 +141,7 @@ def render(rows: list[Row], details: dict[str, Any], info: dict[str, str], secon
         "the same import + first client as the timed rows (interpreter start-up, `python -c pass`, subtracted), "
         "information beside the timed cold-start targets.",
         "- **Local stack** (`bench/stack.py`): 10 MetricsReported per partner put on the bus 100 at a time, drained "
-        "after each chunk (moto's SendMessage cost grows with queue depth), every event through ingestion, stream, "
+        "after each chunk, every event through ingestion, stream, "
         "publisher and attainment. `make demo`: `partnerctl demo` against `python -m devstack.run` on free loopback "
         "ports and a fresh state directory (start-up not included). Restore: a state file of 1,000 six-area "
         "partners, then `python -m devstack.run`: the restore's time from its log, and the time until run.json "
