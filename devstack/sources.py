@@ -128,19 +128,21 @@ class EmulatorSource:
         return table.stream_shard
 
     def shards(self, stream_arn: str, start: str) -> dict[str, Any]:
-        """Each shard's position: (shard, next sequence number), as TRIM_HORIZON or LATEST place it."""
+        """Each shard's position: (stream, next sequence number), as TRIM_HORIZON or LATEST place
+        it. The shard itself is looked up at every read, so a read follows the table's stream even
+        if moto replaced its objects."""
         shard = self._shard(stream_arn)
         first = shard.starting_sequence_number
-        return {shard.id: (shard, first if start == "TRIM_HORIZON" else first + len(shard.items))}
+        return {shard.id: (stream_arn, first if start == "TRIM_HORIZON" else first + len(shard.items))}
 
     def at_sequence(self, stream_arn: str, shard_id: str, sequence: str) -> Any:
-        return self._shard(stream_arn), int(sequence)
+        return stream_arn, int(sequence)
 
     def records(self, position: Any, limit: int) -> tuple[list[dict[str, Any]], Any]:
-        shard, sequence = position
-        raw = shard.get(sequence, limit)
+        stream_arn, sequence = position
+        raw = self._shard(stream_arn).get(sequence, limit)
         records = [{**r, "dynamodb": {k: _as_botocore(k, v) for k, v in r["dynamodb"].items()}} for r in raw]
-        return records, (shard, sequence + len(raw))
+        return records, (stream_arn, sequence + len(raw))
 
 
 def _region() -> str:
