@@ -122,6 +122,10 @@ def owe_fee(ch: Change, area: str, on: str, policy: Policy) -> bool:
         if not renewal["closed"] and renewal["option"] is None and key <= on <= renewal["paymentDueBy"]:
             if area not in renewal["kept"]:
                 renewal["kept"] = sorted([*renewal["kept"], area])
+                if key == on and renewal.get(ENROLLMENT) and not renewal.get(GRANT_ON_PAYMENT):
+                    # qualified on the day the window opened: it owes the fee as the area that opened
+                    # it does, whichever of that day's facts came first (docs/decisions.md §7)
+                    ch.decide(on, "ENROLLMENT", "FEE_DUE", solutionArea=area, paymentDueBy=renewal["paymentDueBy"])
             if renewal.get(GRANT_ON_PAYMENT):
                 ch.decide(on, "ENROLLMENT", "FEE_DUE_BEFORE_DESIGNATION", solutionArea=area,
                           paymentDueBy=renewal["paymentDueBy"])

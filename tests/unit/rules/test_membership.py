@@ -394,3 +394,20 @@ def test_legacy_anniversary_on_1_or_2_october_2022_is_first_chosen_in_2023(anniv
     assert p.of("RenewalOpened") == []
     p.tick(anniversary.replace("2022", "2023"))
     assert [o["anniversaryDate"] for o in p.of("RenewalOpened")] == [anniversary.replace("2022", "2023")]
+
+
+@pytest.mark.parametrize("first", ["INFRASTRUCTURE", "DIGITAL_APP_INNOVATION"])
+def test_two_areas_qualifying_on_the_day_a_window_opens_owe_the_fee_whichever_arrived_first(first):
+    # requirements.md §1 "After qualifying, a partner has 30 days to enroll" and "Extra designations":
+    # both qualify on 2023-09-30, so both owe the fee in the window that day opens. Same-day facts in any
+    # order give the same document (docs/decisions.md §7; found by tests/reliability/test_ordering.py:
+    # the fee decision named whichever area's ScoreEvaluated was applied first).
+    second = ({"INFRASTRUCTURE", "DIGITAL_APP_INNOVATION"} - {first}).pop()
+    p = Partner()
+    p.qualify(first, "2023-09-30", people="a")
+    p.qualify(second, "2023-09-30", people="b")
+    fee_due = [(d["outcome"], d["solutionArea"], d["paymentDueBy"]) for d in p.state["decisions"]
+               if d["rule"] == "ENROLLMENT"]
+    assert fee_due == [("FEE_DUE", "DIGITAL_APP_INNOVATION", "2023-10-30"), ("FEE_DUE", "INFRASTRUCTURE", "2023-10-30")]
+    [window] = p.state["renewals"].values()
+    assert window["kept"] == ["DIGITAL_APP_INNOVATION", "INFRASTRUCTURE"]
