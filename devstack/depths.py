@@ -14,9 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from devstack.config import FAKE_ACCOUNT, REGION
-from shared.adapters import aws
-
-COUNTS = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+from devstack.sources import ApiSource, EmulatorSource
 
 
 class QueueDepths:
@@ -36,11 +34,7 @@ class QueueDepths:
 
     def depth(self, url: str) -> int:
         """Messages visible or in flight on the queue at `url`."""
-        queue = self._queue(url)
-        if queue is not None:
-            return int(queue.approximate_number_of_messages) + int(queue.approximate_number_of_messages_not_visible)
-        attrs = aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=list(COUNTS))["Attributes"]
-        return sum(int(attrs[c]) for c in COUNTS)
+        return (EmulatorSource() if self._queue(url) is not None else ApiSource()).depth(url)
 
     def depths(self, urls: dict[str, str]) -> dict[str, int]:
         return {name: self.depth(url) for name, url in urls.items()}
